@@ -1,0 +1,79 @@
+// One typed flat config for the whole repository. The layering of docs/architecture.md is
+// enforced here with no-restricted-imports: a package may import only the packages below it.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Which workspace packages each package's src/ may import (DESIGN §2). */
+const allowed = {
+  core: [],
+  watch: ['core'],
+  local: ['core', 'watch'],
+  opensandbox: ['core', 'watch'],
+  'opensandbox-emulator': [],
+  tools: ['core'],
+  testkit: ['core'],
+  e2b: ['core', 'watch'],
+};
+const all = Object.keys(allowed);
+
+const layering = Object.entries(allowed).map(([dir, deps]) => ({
+  files: [`packages/${dir}/src/**/*.ts`],
+  ignores: ['**/*.test.ts', '**/*.test-d.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: all.filter((name) => name !== dir && !deps.includes(name)).map((name) => `@kode/${name}`),
+            message: `packages/${dir} may import only: ${deps.map((d) => `@kode/${d}`).join(', ') || 'no workspace package'} (see docs/architecture.md).`,
+          },
+          { group: ['@kode/*/src', '@kode/*/src/*', '../../*/src/*'], message: 'Import other packages by name, never by path.' },
+          ...(dir === 'core' ? [{ group: ['@alibaba-group/*', 'e2b'], message: '@kode/core has no runtime dependencies.' }] : []),
+        ],
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '**/coverage/**', '**/*.d.ts', '**/tsup.config.bundled_*'],
+  },
+  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', '.ci/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'max-params': ['error', 3],
+    },
+  },
+  {
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'packages/*/src/cli.ts', 'packages/*/src/cli/**'],
+    rules: { 'no-console': 'error' },
+  },
+  ...layering,
+  {
+    files: ['**/*.test.ts', '**/*.test-d.ts', '**/test/**/*.ts', 'scripts/**', '.ci/**', '**/bench/**', '**/examples/**'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      'max-params': 'off',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', fetch: 'readonly', AbortController: 'readonly' } },
+  },
+);

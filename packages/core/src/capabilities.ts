@@ -1,0 +1,74 @@
+import { UnsupportedCapabilityError } from './errors/error-classes';
+
+/**
+ * What a backend can do, declared by the backend itself as frozen, JSON-serialisable data.
+ * Applications use it for feature detection, `@kode/watch` to pick a strategy, and the conformance
+ * kit to decide which cases apply. Calling something declared absent raises
+ * {@link UnsupportedCapabilityError}.
+ */
+export interface SandboxCapabilities {
+  readonly exec: {
+    /**
+     * True when stdout/stderr come back byte-for-byte. False for transports that split output
+     * into lines: then each line is returned ending in `\n` (DESIGN §3 rule 4).
+     */
+    readonly exactOutput: boolean;
+    /** True when `onStdout`/`onStderr` are called while the command runs. */
+    readonly streaming: boolean;
+  };
+  readonly fs: {
+    /** True when `readBytes`/`write(Uint8Array)` round-trip arbitrary bytes. */
+    readonly binary: boolean;
+    /** True when the sandbox confines paths to `workDir` + allowed roots (local); false for remote sandboxes, where every path is theirs. */
+    readonly confined: boolean;
+    /** True when symbolic links exist in the sandbox's file system and `stat` reports them. */
+    readonly symlinks: boolean;
+  };
+  readonly processes: {
+    /** True when `sandbox.processes` runs background work. */
+    readonly background: boolean;
+    /** True when process ids survive a reconnect to the same sandbox (new instance, same `sandboxId`). */
+    readonly reconnect: boolean;
+  };
+  readonly watch: {
+    /** True when `watch.mode: 'native'` gets change events from the OS (inotify or a backend API). */
+    readonly native: boolean;
+    /** True when `watch.mode: 'polling'` is available. */
+    readonly polling: boolean;
+  };
+  readonly lifecycle: {
+    /** True when a new instance can restore an existing sandbox from `toConfig()` (it carries `sandboxId`). */
+    readonly restore: boolean;
+  };
+}
+
+/** A dotted path to one boolean capability, such as `'watch.native'`. */
+export type CapabilityPath = {
+  [G in keyof SandboxCapabilities]: `${G & string}.${keyof SandboxCapabilities[G] & string}`;
+}[keyof SandboxCapabilities];
+
+/** Returns a deep-frozen copy of `capabilities`. Backends call it once, at module load. */
+export function defineCapabilities(capabilities: SandboxCapabilities): SandboxCapabilities {
+  const copy = JSON.parse(JSON.stringify(capabilities)) as Record<string, Record<string, boolean>>;
+  for (const group of Object.values(copy)) Object.freeze(group);
+  return Object.freeze(copy) as unknown as SandboxCapabilities;
+}
+
+/** Whether `capabilities` declares the capability at `path`. */
+export function hasCapability(capabilities: SandboxCapabilities, path: CapabilityPath): boolean {
+  const [group, name] = path.split('.') as [keyof SandboxCapabilities, string];
+  return (capabilities[group] as Record<string, boolean> | undefined)?.[name] === true;
+}
+
+/**
+ * Throws {@link UnsupportedCapabilityError} when `capabilities` does not declare `path`.
+ * @throws UnsupportedCapabilityError
+ */
+export function assertCapability(capabilities: SandboxCapabilities, path: CapabilityPath, backend: string): void {
+  if (!hasCapability(capabilities, path)) {
+    throw new UnsupportedCapabilityError(`The ${backend} backend does not support ${path}.`, {
+      backend,
+      capability: path,
+    });
+  }
+}

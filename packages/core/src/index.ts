@@ -1,0 +1,66 @@
+export {
+  assertCapability,
+  defineCapabilities,
+  hasCapability,
+  type CapabilityPath,
+  type SandboxCapabilities,
+} from './capabilities';
+export {
+  AuthenticationFailedError,
+  BackendError,
+  ConnectionFailedError,
+  createSandboxError,
+  DisposedError,
+  FileNotFoundError,
+  ImagePullFailedError,
+  InvalidArgumentError,
+  NotInitializedError,
+  PathOutsideSandboxError,
+  RateLimitedError,
+  ReadyTimeoutError,
+  RequestTimeoutError,
+  SandboxNotFoundError,
+  SandboxStartFailedError,
+  UnsupportedCapabilityError,
+} from './errors/error-classes';
+export { RETRYABLE_ERROR_CODES, SANDBOX_ERROR_CODES, type SandboxErrorCode } from './errors/error-codes';
+export { hasErrorCode, SandboxError, type SandboxErrorOptions } from './errors/sandbox-error';
+export {
+  DEFAULT_EXEC_TIMEOUT_MS,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  TIMEOUT_EXIT_CODE,
+  type ExecOptions,
+  type ExecResult,
+} from './exec';
+export type { DirEntry, FileStat, FileType, GlobOptions, ListOptions, MkdirOptions, RmOptions, SandboxFs } from './fs';
+export {
+  normalizeGlobPattern,
+  selectGlobMatches,
+  type GlobMatcherFactory,
+  type GlobSelectOptions,
+} from './glob-select';
+export { OutputBuffer } from './output-buffer';
+export { assertValidPath, isPathInside, normalizePosixPath, relativePosixPath, resolveSandboxPath } from './paths';
+export type {
+  ProcessOutput,
+  ProcessOutputOptions,
+  ProcessSignal,
+  ProcessStatus,
+  SandboxProcesses,
+  StartedProcess,
+  StartProcessOptions,
+  WaitProcessOptions,
+} from './processes';
+export { redactSecrets } from './redact';
+export type { BaseSandboxConfig, Sandbox, SandboxKind, ToConfigOptions } from './sandbox';
+export { SandboxFactory, type SandboxBackendRegistration } from './sandbox-factory';
+export { SandboxLifecycle, type SandboxLifecycleState } from './sandbox-lifecycle';
+export { quoteShellArg, shellCommand } from './shell-quote';
+export type {
+  WatchConfig,
+  WatchEvent,
+  WatchEventType,
+  WatchFilesOptions,
+  WatchListener,
+  WatchMode,
+} from './watch';
