@@ -1,3 +1,5 @@
 import { definePackageConfig } from '../../vitest.shared';
 
-export default definePackageConfig('@kode/core');
+export default definePackageConfig('@kode/core', {
+  typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+});
