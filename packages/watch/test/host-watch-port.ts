@@ -65,7 +65,7 @@ export async function hostSnapshot(request: WatchSnapshotRequest): Promise<Watch
 
 export function hostStream(request: WatchStreamRequest, pathEnv?: string): Promise<WatchStreamResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', request.command], {
+    const child = spawn('/bin/bash', ['-c', request.command], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: pathEnv === undefined ? process.env : { ...process.env, PATH: pathEnv },
