@@ -1,0 +1,236 @@
+import { DisposedError, NotInitializedError, SandboxFactory, type CapabilityPath, type Sandbox } from '@kode/core';
+import { expectError } from '../support/errors';
+import type { ConformanceCase } from '../types';
+
+/** Every capability path of the contract, in declaration order. */
+export const CAPABILITY_PATHS: readonly CapabilityPath[] = [
+  'exec.exactOutput',
+  'exec.streaming',
+  'fs.binary',
+  'fs.confined',
+  'fs.symlinks',
+  'processes.background',
+  'processes.reconnect',
+  'watch.native',
+  'watch.polling',
+  'lifecycle.restore',
+];
+
+/** Calls that must raise a lifecycle error before init / after dispose, labelled for messages. */
+function guardedCalls(sandbox: Sandbox, dir: string): Array<[string, () => unknown]> {
+  return [
+    ['exec', () => sandbox.exec('true')],
+    ['fs.read', () => sandbox.fs.read(`${dir}/f`)],
+    ['fs.readBytes', () => sandbox.fs.readBytes(`${dir}/f`)],
+    ['fs.write', () => sandbox.fs.write(`${dir}/f`, 'x')],
+    ['fs.exists', () => sandbox.fs.exists(`${dir}/f`)],
+    ['fs.stat', () => sandbox.fs.stat(dir)],
+    ['fs.list', () => sandbox.fs.list(dir)],
+    ['fs.mkdir', () => sandbox.fs.mkdir(`${dir}/d`)],
+    ['fs.rm', () => sandbox.fs.rm(`${dir}/f`, { force: true })],
+    ['fs.rename', () => sandbox.fs.rename(`${dir}/f`, `${dir}/g`)],
+    ['fs.glob', () => sandbox.fs.glob('*', { cwd: dir })],
+    ['fs.temp', () => sandbox.fs.temp()],
+    ['processes.list', () => sandbox.processes.list()],
+    ['processes.start', () => sandbox.processes.start('true')],
+    ['watchFiles', () => sandbox.watchFiles([dir], () => undefined)],
+  ];
+}
+
+function isDeepFrozen(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  return Object.isFrozen(value) && Object.values(value).every(isDeepFrozen);
+}
+
+/** Cases of the `lifecycle` group: init/dispose rules, ids, capabilities, config round trips. */
+export const lifecycleCases: readonly ConformanceCase[] = [
+  {
+    id: 'lifecycle.init-idempotent',
+    group: 'lifecycle',
+    title: 'init is idempotent: concurrent and repeated calls resolve and the sandbox works',
+    async run({ createSandbox, expect }) {
+      const sandbox = await createSandbox();
+      await Promise.all([sandbox.init(), sandbox.init(), sandbox.init()]);
+      const id = sandbox.getSandboxId();
+      await sandbox.init();
+      expect(sandbox.getSandboxId()).toBe(id);
+      expect((await sandbox.exec('echo ok')).stdout).toBe('ok\n');
+    },
+  },
+  {
+    id: 'lifecycle.dispose-idempotent',
+    group: 'lifecycle',
+    title: 'dispose is idempotent: concurrent and repeated calls resolve',
+    isolated: true,
+    async run({ sandbox }) {
+      await Promise.all([sandbox.dispose(), sandbox.dispose()]);
+      await sandbox.dispose();
+      await sandbox[Symbol.asyncDispose]();
+    },
+  },
+  {
+    id: 'lifecycle.dispose-before-init',
+    group: 'lifecycle',
+    title: 'dispose before init resolves; a later init raises DisposedError',
+    async run({ createSandbox }) {
+      const sandbox = await createSandbox();
+      await sandbox.dispose();
+      await sandbox.dispose();
+      await expectError(() => sandbox.init(), DisposedError, 'init after dispose');
+    },
+  },
+  {
+    id: 'lifecycle.use-before-init',
+    group: 'lifecycle',
+    title: 'every call before init raises NotInitializedError',
+    async run({ createSandbox, workdir }) {
+      const sandbox = await createSandbox();
+      const dir = `${sandbox.workDir}/kit-before-init`;
+      await expectError(() => sandbox.getSandboxId(), NotInitializedError, 'getSandboxId before init');
+      for (const [label, call] of guardedCalls(sandbox, dir)) {
+        if (label === 'processes.list' || label === 'processes.start') {
+          if (!sandbox.capabilities.processes.background) continue;
+        }
+        await expectError(call, NotInitializedError, `${label} before init (workdir ${workdir})`);
+      }
+    },
+  },
+  {
+    id: 'lifecycle.use-after-dispose',
+    group: 'lifecycle',
+    title: 'every call after dispose raises DisposedError, init included',
+    isolated: true,
+    async run({ sandbox, workdir }) {
+      await sandbox.dispose();
+      for (const [label, call] of guardedCalls(sandbox, workdir)) {
+        if ((label === 'processes.list' || label === 'processes.start') && !sandbox.capabilities.processes.background) continue;
+        await expectError(call, DisposedError, `${label} after dispose`);
+      }
+      await expectError(() => sandbox.init(), DisposedError, 'init after dispose');
+    },
+  },
+  {
+    id: 'lifecycle.async-dispose',
+    group: 'lifecycle',
+    title: '`await using` (Symbol.asyncDispose) disposes the sandbox',
+    isolated: true,
+    async run({ sandbox }) {
+      await sandbox[Symbol.asyncDispose]();
+      await expectError(() => sandbox.exec('true'), DisposedError, 'exec after Symbol.asyncDispose');
+    },
+  },
+  {
+    id: 'lifecycle.init-dispose-race',
+    group: 'lifecycle',
+    title: 'dispose during a pending init wins: both settle, then calls raise DisposedError',
+    async run({ createSandbox }) {
+      const sandbox = await createSandbox();
+      const init = sandbox.init().catch(() => undefined);
+      await sandbox.dispose();
+      await init;
+      await expectError(() => sandbox.exec('true'), DisposedError, 'exec after dispose raced init');
+    },
+  },
+  {
+    id: 'lifecycle.sandbox-id',
+    group: 'lifecycle',
+    title: 'getSandboxId returns a stable non-empty string',
+    run({ sandbox, expect }) {
+      const id = sandbox.getSandboxId();
+      expect(typeof id).toBe('string');
+      expect(id.length).toBeGreaterThan(0);
+      expect(sandbox.getSandboxId()).toBe(id);
+    },
+  },
+  {
+    id: 'lifecycle.workdir',
+    group: 'lifecycle',
+    title: 'workDir is absolute, exists after init, and is where commands start',
+    async run({ sandbox, expect }) {
+      expect(sandbox.workDir.startsWith('/')).toBe(true);
+      expect((await sandbox.fs.stat(sandbox.workDir)).type).toBe('directory');
+      expect((await sandbox.exec('pwd')).stdout.trimEnd()).toBe(sandbox.workDir);
+    },
+  },
+  {
+    id: 'lifecycle.kind',
+    group: 'lifecycle',
+    title: 'kind is a non-empty string and matches toConfig().kind',
+    run({ sandbox, expect }) {
+      expect(typeof sandbox.kind).toBe('string');
+      expect(sandbox.kind.length).toBeGreaterThan(0);
+      expect(sandbox.toConfig().kind).toBe(sandbox.kind);
+    },
+  },
+  {
+    id: 'lifecycle.capabilities-frozen',
+    group: 'lifecycle',
+    title: 'capabilities are deeply frozen and the same object on every read',
+    run({ sandbox, expect }) {
+      const caps = sandbox.capabilities;
+      expect(isDeepFrozen(caps)).toBe(true);
+      expect(sandbox.capabilities).toBe(caps);
+      expect(() => {
+        (caps.exec as { streaming: boolean }).streaming = !caps.exec.streaming;
+      }).toThrow();
+    },
+  },
+  {
+    id: 'lifecycle.capabilities-json',
+    group: 'lifecycle',
+    title: 'capabilities are JSON-serialisable and declare every contract flag as a boolean',
+    run({ sandbox, expect }) {
+      const caps = sandbox.capabilities;
+      expect(JSON.parse(JSON.stringify(caps))).toEqual(caps);
+      for (const path of CAPABILITY_PATHS) {
+        const [group, name] = path.split('.') as [string, string];
+        expect(typeof (caps as unknown as Record<string, Record<string, unknown>>)[group]?.[name], path).toBe('boolean');
+      }
+    },
+  },
+  {
+    id: 'lifecycle.capabilities-before-init',
+    group: 'lifecycle',
+    title: 'capabilities are readable before init and do not change with it',
+    async run({ createSandbox, expect }) {
+      const sandbox = await createSandbox();
+      const before = JSON.stringify(sandbox.capabilities);
+      await sandbox.init();
+      expect(JSON.stringify(sandbox.capabilities)).toBe(before);
+    },
+  },
+  {
+    id: 'lifecycle.to-config-json-safe',
+    group: 'lifecycle',
+    title: 'toConfig is JSON-safe and names the kind and workDir',
+    run({ sandbox, expect }) {
+      const config = sandbox.toConfig();
+      expect(JSON.parse(JSON.stringify(config))).toEqual(config);
+      expect(config.kind).toBe(sandbox.kind);
+      if (config.workDir !== undefined) expect(config.workDir).toBe(sandbox.workDir);
+    },
+  },
+  {
+    id: 'lifecycle.to-config-restores',
+    group: 'lifecycle',
+    title: 'SandboxFactory.create(toConfig()) restores the same sandbox (same id, same files)',
+    requires: ['lifecycle.restore'],
+    isolated: true,
+    async run({ sandbox, workdir, expect }) {
+      await sandbox.fs.write(`${workdir}/persisted.txt`, 'still here');
+      const config = JSON.parse(JSON.stringify(sandbox.toConfig())) as ReturnType<Sandbox['toConfig']>;
+      expect(config.sandboxId).toBe(sandbox.getSandboxId());
+      const restored = SandboxFactory.create(config);
+      try {
+        await restored.init();
+        expect(restored.kind).toBe(sandbox.kind);
+        expect(restored.getSandboxId()).toBe(sandbox.getSandboxId());
+        expect(restored.workDir).toBe(sandbox.workDir);
+        expect(await restored.fs.read(`${workdir}/persisted.txt`)).toBe('still here');
+        expect((await restored.exec('cat persisted.txt', { cwd: workdir })).stdout).toBe('still here');
+      } finally {
+        await restored.dispose();
+      }
+    },
+  },
+];

@@ -1,0 +1,280 @@
+import {
+  DisposedError,
+  FileNotFoundError,
+  quoteShellArg,
+  type ExecOptions,
+  type Sandbox,
+  type SandboxCapabilities,
+  type SandboxFs,
+  type SandboxProcesses,
+} from '@kode/core';
+import type { ExpectStatic } from 'vitest';
+import { conformanceCases } from './conformance-cases';
+import { runConformanceCase } from './run-case';
+import { withTimeout } from './support/wait';
+import type { ConformanceCase, ConformanceGroup, ConformanceSandboxOptions, ConformanceTarget } from './types';
+
+/**
+ * A deliberately broken backend: it wraps a real sandbox and breaks one rule of the contract.
+ * The kit must catch every mutant with at least one case, or the kit cannot fail.
+ */
+export interface ConformanceMutant {
+  /** Stable kebab-case id. */
+  id: string;
+  /** The rule it breaks, in words. */
+  description: string;
+  /** The groups whose cases are expected to catch it (the self-test runs only those). */
+  groups: readonly ConformanceGroup[];
+  /** Wraps a fresh (not initialised) sandbox; the result is used exactly like the original. */
+  wrap(sandbox: Sandbox): Sandbox;
+}
+
+/** Which parts of a sandbox a mutant replaces; everything else is delegated to the real one. */
+interface Overrides {
+  exec?: (inner: Sandbox, command: string, options?: ExecOptions) => ReturnType<Sandbox['exec']>;
+  fs?: Partial<SandboxFs>;
+  processes?: Partial<SandboxProcesses>;
+  dispose?: (inner: Sandbox) => Promise<void>;
+  watchFiles?: Sandbox['watchFiles'];
+  unwatchFiles?: Sandbox['unwatchFiles'];
+  capabilities?: SandboxCapabilities;
+}
+
+function delegate<T extends object>(inner: T, overrides: Partial<T>): T {
+  return new Proxy(inner, {
+    get(target, key) {
+      if (Object.prototype.hasOwnProperty.call(overrides, key)) return overrides[key as keyof T];
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+function mutate(inner: Sandbox, overrides: Overrides): Sandbox {
+  const fs = overrides.fs ? delegate(inner.fs, overrides.fs) : inner.fs;
+  const processes = overrides.processes ? delegate(inner.processes, overrides.processes) : inner.processes;
+  const replaced: Partial<Sandbox> = { fs, processes };
+  if (overrides.exec) {
+    const exec = overrides.exec;
+    replaced.exec = (command, options) => exec(inner, command, options);
+  }
+  if (overrides.dispose) {
+    const dispose = overrides.dispose;
+    replaced.dispose = () => dispose(inner);
+    replaced[Symbol.asyncDispose] = () => dispose(inner);
+  }
+  if (overrides.watchFiles) replaced.watchFiles = overrides.watchFiles;
+  if (overrides.unwatchFiles) replaced.unwatchFiles = overrides.unwatchFiles;
+  if (overrides.capabilities) Object.defineProperty(replaced, 'capabilities', { value: overrides.capabilities, enumerable: true });
+  return delegate(inner, replaced);
+}
+
+/** Turns FileNotFoundError into a plain Error, as a backend leaking raw ENOENT would. */
+function leakEnoent<A extends unknown[], R>(call: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await call(...args);
+    } catch (error) {
+      if (FileNotFoundError.isInstance(error)) throw new Error(`ENOENT: no such file or directory`);
+      throw error;
+    }
+  };
+}
+
+/** The built-in mutants (each breaks one rule the issue names, plus a few more). */
+export const conformanceMutants: readonly ConformanceMutant[] = [
+  {
+    id: 'exec-wrong-exit-code',
+    description: 'exec collapses every non-zero exit code to 1',
+    groups: ['exec'],
+    wrap: (s) => mutate(s, { exec: async (inner, cmd, o) => { const r = await inner.exec(cmd, o); return { ...r, code: r.code === 0 ? 0 : 1 }; } }),
+  },
+  {
+    id: 'exec-ignores-cwd',
+    description: 'exec ignores the cwd option (runs in workDir)',
+    groups: ['exec'],
+    wrap: (s) => mutate(s, { exec: (inner, cmd, o) => inner.exec(cmd, { ...o, cwd: undefined }) }),
+  },
+  {
+    id: 'fs-missing-file-untyped',
+    description: 'fs calls on a missing path reject with a plain Error instead of FileNotFoundError',
+    groups: ['fs', 'errors'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          read: leakEnoent((p: string) => s.fs.read(p)),
+          readBytes: leakEnoent((p: string) => s.fs.readBytes(p)),
+          stat: leakEnoent((p: string) => s.fs.stat(p)),
+          list: leakEnoent((p: string, o?: Parameters<SandboxFs['list']>[1]) => s.fs.list(p, o)),
+          rm: leakEnoent((p: string, o?: Parameters<SandboxFs['rm']>[1]) => s.fs.rm(p, o)),
+          rename: leakEnoent((a: string, b: string) => s.fs.rename(a, b)),
+        },
+      }),
+  },
+  {
+    id: 'dispose-not-idempotent',
+    description: 'a second dispose() rejects with DisposedError',
+    groups: ['lifecycle'],
+    wrap: (s) => {
+      let disposed = false;
+      return mutate(s, {
+        dispose: async (inner) => {
+          if (disposed) throw new DisposedError('already disposed');
+          disposed = true;
+          await inner.dispose();
+        },
+      });
+    },
+  },
+  {
+    id: 'watch-drops-events',
+    description: 'the watch listener receives only every second event',
+    groups: ['watch'],
+    wrap: (s) =>
+      mutate(s, {
+        watchFiles: (paths, listener, options) => {
+          let n = 0;
+          return s.watchFiles(paths, (event) => {
+            if (n++ % 2 === 0) listener(event);
+          }, options);
+        },
+      }),
+  },
+  {
+    id: 'glob-unsorted',
+    description: 'glob returns its matches in reverse order',
+    groups: ['fs'],
+    wrap: (s) => mutate(s, { fs: { glob: async (p, o) => (await s.fs.glob(p, o)).reverse() } }),
+  },
+  {
+    id: 'glob-ignores-dot-option',
+    description: 'glob always matches dotfiles (dot: true regardless of the option)',
+    groups: ['fs'],
+    wrap: (s) => mutate(s, { fs: { glob: (p, o) => s.fs.glob(p, { ...o, dot: true }) } }),
+  },
+  {
+    id: 'timeout-leaves-children',
+    description: 'on timeout only the direct child is killed: the command runs in its own session and survives',
+    groups: ['exec'],
+    wrap: (s) => {
+      // The escaped sessions are recorded so that dispose can still end them (the mutant must not leak).
+      const sessions = () => `${s.workDir}/.kode-mutant-sessions`;
+      return mutate(s, {
+        exec: (inner, cmd, o) =>
+          o?.timeoutMs !== undefined && o.timeoutMs > 0 && o.timeoutMs < 5_000
+            ? inner.exec(`setsid sh -c ${quoteShellArg(cmd)} </dev/null >/dev/null 2>&1 & echo $! >> ${quoteShellArg(sessions())}; wait $!`, o)
+            : inner.exec(cmd, o),
+        dispose: async (inner) => {
+          await inner
+            .exec(`[ -f ${quoteShellArg(sessions())} ] && for p in $(cat ${quoteShellArg(sessions())}); do kill -KILL -"$p" 2>/dev/null; done; rm -f ${quoteShellArg(sessions())}`)
+            .catch(() => undefined);
+          await inner.dispose();
+        },
+      });
+    },
+  },
+  {
+    id: 'exec-merges-stderr',
+    description: 'exec appends stderr to stdout',
+    groups: ['exec'],
+    wrap: (s) => mutate(s, { exec: async (inner, cmd, o) => { const r = await inner.exec(cmd, o); return { ...r, stdout: r.stdout + r.stderr, stderr: '' }; } }),
+  },
+  {
+    id: 'exec-ignores-max-output',
+    description: 'exec ignores maxOutputBytes (never truncates)',
+    groups: ['exec'],
+    wrap: (s) => mutate(s, { exec: (inner, cmd, o) => inner.exec(cmd, { ...o, maxOutputBytes: undefined }) }),
+  },
+  {
+    id: 'processes-output-ignores-cursor',
+    description: 'processes.output always returns everything from the start',
+    groups: ['processes'],
+    wrap: (s) => mutate(s, { processes: { output: (id) => s.processes.output(id) } }),
+  },
+  {
+    id: 'unwatch-keeps-listening',
+    description: 'unwatchFiles resolves but the watch keeps delivering events',
+    groups: ['watch'],
+    wrap: (s) => mutate(s, { unwatchFiles: () => Promise.resolve() }),
+  },
+  {
+    id: 'capabilities-mutable',
+    description: 'capabilities are a fresh unfrozen object on every read',
+    groups: ['lifecycle'],
+    wrap: (s) => {
+      const proxy = mutate(s, {});
+      return new Proxy(proxy, {
+        get: (target, key) => (key === 'capabilities' ? (JSON.parse(JSON.stringify(s.capabilities)) as SandboxCapabilities) : (Reflect.get(target, key, target) as unknown)),
+      });
+    },
+  },
+  {
+    id: 'capability-declared-absent-but-works',
+    description: 'declares processes.background false yet runs processes.start (a silent half-implementation)',
+    groups: ['errors', 'processes'],
+    wrap: (s) => mutate(s, { capabilities: Object.freeze({ ...s.capabilities, processes: Object.freeze({ ...s.capabilities.processes, background: false }) }) }),
+  },
+];
+
+/** Milliseconds one case may run in a mutant check before it counts as failed. */
+const CASE_LIMIT_MS = 60_000;
+
+/** A target whose sandboxes are wrapped by `mutant`. */
+export function mutateTarget(target: ConformanceTarget, mutant: ConformanceMutant): ConformanceTarget {
+  return {
+    ...target,
+    name: `${target.name} [mutant ${mutant.id}]`,
+    create: async (options: ConformanceSandboxOptions) => mutant.wrap(await target.create(options)),
+  };
+}
+
+/** Outcome of {@link findCatchingCases}. */
+export interface MutantVerdict {
+  mutant: string;
+  /** Cases that pass on the real backend and fail on the mutant. */
+  caughtBy: string[];
+  /** Cases that fail on the real backend too (they cannot count as catching). */
+  failingOnControl: string[];
+}
+
+/**
+ * Runs the cases of `mutant.groups` against the real `target` (control) and the mutated one, and
+ * reports which cases catch it: pass on the control, reject on the mutant. Each run uses a fresh
+ * sandbox per case (slower, but no state leaks between a mutant and the control).
+ */
+export async function findCatchingCases(options: {
+  target: ConformanceTarget;
+  mutant: ConformanceMutant;
+  expect: ExpectStatic;
+  cases?: readonly ConformanceCase[];
+}): Promise<MutantVerdict> {
+  const { target, mutant, expect } = options;
+  const cases = (options.cases ?? conformanceCases).filter((c) => (mutant.groups as readonly string[]).includes(c.group));
+  const mutated = mutateTarget(target, mutant);
+  const caughtBy: string[] = [];
+  const failingOnControl: string[] = [];
+  for (const kase of cases) {
+    const modes = kase.group === 'watch' ? (['polling', 'native'] as const) : ([undefined] as const);
+    for (const mode of modes) {
+      const sandboxOptions: ConformanceSandboxOptions = mode === undefined ? {} : { watch: { mode, pollIntervalMs: target.tolerances?.pollIntervalMs ?? 200 } };
+      const run = (t: ConformanceTarget) =>
+        withTimeout(runConformanceCase(kase, { target: t, sandboxOptions, ...(mode ? { watchMode: mode } : {}), expect }), {
+          ms: CASE_LIMIT_MS,
+          what: `${kase.id} on ${t.name}`,
+        });
+      const mutantOutcome = await run(mutated).then(
+        (o) => o.status,
+        () => 'failed' as const,
+      );
+      if (mutantOutcome !== 'failed') continue;
+      const control = await run(target).then(
+        (o) => o.status,
+        () => 'failed' as const,
+      );
+      const label = mode === undefined ? kase.id : `${kase.id}@${mode}`;
+      if (control === 'passed') caughtBy.push(label);
+      else if (control === 'failed') failingOnControl.push(label);
+    }
+  }
+  return { mutant: mutant.id, caughtBy, failingOnControl };
+}
