@@ -6,5 +6,7 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // import.meta.url locates agent/execd-agent.cjs; shims provide it in the CJS build.
+  shims: true,
   target: 'node20',
 });

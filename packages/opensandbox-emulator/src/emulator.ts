@@ -1,0 +1,178 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExecdForwarder } from './execd-forwarder';
+import { FaultInjector, validateFault, type FaultController, type FaultRule } from './faults';
+import { DEFAULT_IMAGE_PROFILES, type ImageProfile } from './image-profiles';
+import { findBubblewrap } from './isolation';
+import { LifecycleServer, type RoutingMode } from './lifecycle-server';
+import { RequestCounter, type RequestStats } from './request-stats';
+import { SandboxRegistry } from './sandbox-registry';
+
+/** Options of {@link startEmulator}. Every field is optional. */
+export interface EmulatorOptions {
+  /** TCP port of the lifecycle server; default 0 (a free port). */
+  port?: number;
+  /** Listen address; default `127.0.0.1`. */
+  host?: string;
+  /**
+   * Host name put into the endpoints handed out (direct and gateway modes); default the listen
+   * host, or `127.0.0.1` when listening on `0.0.0.0`/`::`.
+   */
+  publicHost?: string;
+  /** When set, lifecycle calls need header `OPEN-SANDBOX-API-KEY` with this value (401 otherwise). */
+  apiKey?: string;
+  /**
+   * How execd endpoints are handed out; default `'direct'`.
+   * - `direct`: each sandbox gets its own loopback port (`127.0.0.1:<port>`);
+   * - `server-proxy`: every endpoint is `<server>/sandboxes/{id}/proxy/{port}`;
+   * - `gateway`: one address (the server's) plus header `OpenSandbox-Ingress-To: {id}-{port}`.
+   * `use_server_proxy=true` on an endpoint lookup always yields the server-proxy form.
+   */
+  routing?: RoutingMode;
+  /** Known images; default {@link DEFAULT_IMAGE_PROFILES}. Any other image fails create with 500. */
+  images?: readonly ImageProfile[];
+  /** Where sandbox roots live; default a fresh directory under the OS temp dir (removed on close). */
+  stateDir?: string;
+  /** Interval of `ping` events in command streams (ms); default 3000 like execd. */
+  pingIntervalMs?: number;
+  /**
+   * Delay between the final event of a foreground command stream and the end of the response
+   * (ms); default 0. Real execd waits `EXECD_API_GRACE_SHUTDOWN` (1 s); a sandbox created with
+   * that variable in its `env` uses its value.
+   */
+  streamGraceMs?: number;
+  /** CPU sampling window of `GET /metrics` (ms); default 100 (real execd samples for 1 s). */
+  metricsSampleMs?: number;
+  /** How often expired sandboxes are reaped (ms); default 1000. */
+  reaperIntervalMs?: number;
+  /** How long create waits for a sandbox's execd to start (ms); default 15000. */
+  execdStartTimeoutMs?: number;
+  /** Upper bound of `timeout` at create (s); default 86400. */
+  maxTimeoutSeconds?: number;
+  /** `'host'` (default) shares the host network; `'none'` gives each sandbox only its own loopback. */
+  network?: 'host' | 'none';
+  /** Faults active from the start (see {@link FaultRule}). */
+  faults?: readonly FaultRule[];
+}
+
+/** A running emulator. */
+export interface EmulatorHandle {
+  /** Base URL of the lifecycle server, e.g. `http://127.0.0.1:41234` (the SDK's `domain` is the part after `http://`). */
+  readonly url: string;
+  /** `host:port` of the lifecycle server (what `ConnectionConfig.domain` expects). */
+  readonly domain: string;
+  readonly port: number;
+  readonly routing: RoutingMode;
+  /** Directory holding the sandbox roots. */
+  readonly stateDir: string;
+  /** Injected faults; changes apply to the next request. */
+  readonly faults: FaultController;
+  /** Requests counted per route. */
+  readonly stats: RequestStats;
+  /** Ids of the live sandboxes. */
+  sandboxIds(): string[];
+  /** Host pid of a sandbox's main (bubblewrap) process, for tests that inspect processes. */
+  sandboxPid(id: string): number | undefined;
+  /**
+   * Stops listening, deletes every sandbox (no process is left behind) and removes the state
+   * directory when the emulator created it. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an OpenSandbox-compatible server: the lifecycle API (under `/v1` and `/`), each
+ * sandbox's execd API (served by an agent inside a bubblewrap root), the server proxy, the
+ * gateway header route and an admin API under `/_emulator`.
+ *
+ * The caller owns the handle and must `close()` it.
+ *
+ * @throws Error when bubblewrap is missing (naming the package to install), TypeError for an
+ *   invalid option or fault, or the listen error (e.g. EADDRINUSE).
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  findBubblewrap();
+  const routing = options.routing ?? 'direct';
+  if (!['direct', 'server-proxy', 'gateway'].includes(routing)) throw new TypeError(`routing must be direct, server-proxy or gateway (got ${String(routing)})`);
+  const host = options.host ?? '127.0.0.1';
+  const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host);
+  const ownsStateDir = options.stateDir === undefined;
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'kode-osb-')));
+  const stats = new RequestCounter();
+  const faults = new FaultInjector();
+  for (const rule of options.faults ?? []) {
+    validateFault(rule);
+    faults.add(rule);
+  }
+  const forwarder = new ExecdForwarder(stats, faults);
+  const registry = new SandboxRegistry(
+    {
+      stateDir,
+      images: options.images ?? DEFAULT_IMAGE_PROFILES,
+      host,
+      directListeners: routing === 'direct',
+      pingIntervalMs: options.pingIntervalMs ?? 3000,
+      graceMs: options.streamGraceMs ?? 0,
+      metricsSampleMs: options.metricsSampleMs ?? 100,
+      readyTimeoutMs: options.execdStartTimeoutMs ?? 15_000,
+      network: options.network ?? 'host',
+    },
+    faults,
+    forwarder,
+  );
+  let port = 0;
+  const lifecycle = new LifecycleServer({
+    settings: {
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      routing,
+      publicHost,
+      port: () => port,
+      maxTimeoutSeconds: options.maxTimeoutSeconds ?? 86_400,
+    },
+    registry,
+    forwarder,
+    stats,
+    faults,
+  });
+  const server = createServer(lifecycle.handle);
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const reaper = setInterval(() => void registry.reapExpired(), options.reaperIntervalMs ?? 1000);
+  reaper.unref();
+
+  let closing: Promise<void> | undefined;
+  const urlHost = publicHost.includes(':') ? `[${publicHost}]` : publicHost;
+  return {
+    url: `http://${urlHost}:${port}`,
+    domain: `${urlHost}:${port}`,
+    port,
+    routing,
+    stateDir,
+    faults,
+    stats,
+    sandboxIds: () => registry.list().map((s) => s.id),
+    sandboxPid: (id) => registry.get(id)?.agent.child.pid,
+    close: () => {
+      closing ??= (async () => {
+        clearInterval(reaper);
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await registry.close();
+        server.closeAllConnections();
+        await closed;
+        if (ownsStateDir) await rm(stateDir, { recursive: true, force: true, maxRetries: 3 });
+      })();
+      return closing;
+    },
+  };
+}

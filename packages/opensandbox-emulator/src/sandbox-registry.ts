@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { startAgent, type AgentProcess } from './agent-process';
+import type { ExecdForwarder } from './execd-forwarder';
+import type { FaultInjector } from './faults';
+import { ApiError } from './http-util';
+import { findImageProfile, type ImageProfile } from './image-profiles';
+import { createIsolatedRoot, killRootProcess, removeIsolatedRoot, type IsolatedRoot, type RootBind } from './isolation';
+import type { CreateRequest } from './lifecycle-validation';
+import { signalProcessTree } from './process-tree';
+
+/** Lifecycle states the emulator reports (Docker runtime semantics). */
+export type SandboxState = 'Running' | 'Paused' | 'Terminated' | 'Failed';
+
+/** One sandbox as the lifecycle server sees it. */
+export interface SandboxRecord {
+  readonly id: string;
+  readonly imageUri: string;
+  readonly profile: ImageProfile;
+  readonly entrypoint: string[];
+  readonly platform?: { os: string; arch: string };
+  metadata: Record<string, string>;
+  readonly createdAt: Date;
+  /** Undefined = manual cleanup (never expires). */
+  expiresAt?: Date;
+  state: SandboxState;
+  reason: string;
+  message: string;
+  lastTransitionAt: Date;
+  readonly root: IsolatedRoot;
+  readonly agent: AgentProcess;
+  /** Direct-routing listener (127.0.0.1:port forwarding to the agent); absent in other modes. */
+  front?: { server: Server; port: number };
+  deleting?: Promise<void>;
+}
+
+/** Settings of the registry (from the emulator options). */
+export interface RegistrySettings {
+  stateDir: string;
+  images: readonly ImageProfile[];
+  host: string;
+  directListeners: boolean;
+  pingIntervalMs: number;
+  graceMs: number;
+  metricsSampleMs: number;
+  readyTimeoutMs: number;
+  network: 'host' | 'none';
+}
+
+/** Owns every sandbox: create (root + agent), pause/resume, delete, expiry. */
+export class SandboxRegistry {
+  private readonly sandboxes = new Map<string, SandboxRecord>();
+  private closed = false;
+
+  constructor(
+    private readonly settings: RegistrySettings,
+    private readonly faults: FaultInjector,
+    private readonly forwarder: ExecdForwarder,
+  ) {}
+
+  get(id: string): SandboxRecord | undefined {
+    return this.sandboxes.get(id);
+  }
+
+  /** @throws ApiError 404 `DOCKER::SANDBOX_NOT_FOUND`. */
+  require(id: string): SandboxRecord {
+    const sb = this.sandboxes.get(id);
+    if (!sb || sb.deleting) throw new ApiError(404, 'DOCKER::SANDBOX_NOT_FOUND', `Sandbox ${id} not found.`);
+    return sb;
+  }
+
+  list(): SandboxRecord[] {
+    return [...this.sandboxes.values()].filter((s) => !s.deleting);
+  }
+
+  /**
+   * Provisions a sandbox synchronously (like the Docker runtime): image check, isolated root,
+   * agent started and — unless a never-ready fault applies — serving before this resolves.
+   * @throws ApiError 500 `DOCKER::SANDBOX_IMAGE_PULL_FAILED`, 503 `DOCKER::SANDBOX_EXECD_START_FAILED`, volume errors.
+   */
+  async create(req: CreateRequest): Promise<SandboxRecord> {
+    if (this.closed) throw new ApiError(503, 'DOCKER::INITIALIZATION_ERROR', 'The emulator is shutting down.');
+    if (req.snapshotId !== undefined) throw new ApiError(404, 'SNAPSHOT::NOT_FOUND', `Snapshot ${req.snapshotId} not found.`);
+    const uri = req.image!.uri;
+    const refused = this.faults.takeCreateFault('image-pull-failure', uri);
+    const profile = refused ? undefined : findImageProfile(this.settings.images, uri);
+    if (!profile) {
+      throw new ApiError(500, 'DOCKER::SANDBOX_IMAGE_PULL_FAILED', `Failed to pull image ${uri}: pull access denied for ${uri.split(':')[0]}, repository does not exist or may require 'docker login'`);
+    }
+    const startFailure = this.faults.takeCreateFault('execd-start-failure');
+    if (startFailure) throw new ApiError(503, 'DOCKER::SANDBOX_EXECD_START_FAILED', `Failed to start execd container: ${startFailure.message ?? 'injected fault'}`);
+    const neverReady = this.faults.takeCreateFault('execd-never-ready') !== undefined;
+    const binds = await this.volumeBinds(req);
+
+    const id = randomUUID();
+    const root = await createIsolatedRoot({ baseDir: join(this.settings.stateDir, 'sandboxes'), name: id });
+    let agent: AgentProcess;
+    try {
+      agent = startAgent({
+        root,
+        sandboxId: id,
+        env: req.env,
+        entrypoint: req.entrypoint ?? ['tail', '-f', '/dev/null'],
+        hideCommands: profile.hideCommands ?? [],
+        binds,
+        network: this.settings.network,
+        workingDir: profile.workingDir ?? '/',
+        pingIntervalMs: this.settings.pingIntervalMs,
+        graceMs: this.settings.graceMs,
+        metricsSampleMs: this.settings.metricsSampleMs,
+        neverReady,
+      });
+    } catch (err) {
+      await removeIsolatedRoot(root);
+      throw new ApiError(503, 'DOCKER::SANDBOX_EXECD_START_FAILED', `Failed to start execd container: ${(err as Error).message}`);
+    }
+    if (!neverReady) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          agent.ready,
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`execd not ready after ${this.settings.readyTimeoutMs} ms`)), this.settings.readyTimeoutMs);
+          }),
+        ]);
+      } catch (err) {
+        await removeIsolatedRoot(root, { processes: [agent.child] });
+        throw new ApiError(503, 'DOCKER::SANDBOX_EXECD_START_FAILED', `Failed to start execd container: ${(err as Error).message}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    const now = new Date();
+    const record: SandboxRecord = {
+      id,
+      imageUri: uri,
+      profile,
+      entrypoint: req.entrypoint ?? ['tail', '-f', '/dev/null'],
+      ...(req.platform ? { platform: req.platform } : {}),
+      metadata: { ...req.metadata },
+      createdAt: now,
+      ...(req.timeout !== undefined ? { expiresAt: new Date(now.getTime() + req.timeout * 1000) } : {}),
+      state: 'Running',
+      reason: 'CONTAINER_RUNNING',
+      message: 'Sandbox container started successfully.',
+      lastTransitionAt: now,
+      root,
+      agent,
+    };
+    if (this.settings.directListeners) record.front = await this.startFront(record);
+    this.sandboxes.set(id, record);
+    void agent.exited.then(({ code, signal }) => {
+      if (record.deleting) return;
+      const exitCode = code ?? (signal ? 137 : 1);
+      this.transition(record, exitCode === 0 ? 'Terminated' : 'Failed', {
+        reason: exitCode === 0 ? 'CONTAINER_EXITED' : 'CONTAINER_EXITED_ERROR',
+        message: `Container exited with code ${exitCode}.`,
+      });
+    });
+    return record;
+  }
+
+  /** @throws ApiError 409 `DOCKER::SANDBOX_NOT_RUNNING`. */
+  pause(sb: SandboxRecord): void {
+    if (sb.state !== 'Running') throw new ApiError(409, 'DOCKER::SANDBOX_NOT_RUNNING', `Sandbox ${sb.id} is not running (state: ${sb.state}).`);
+    if (sb.agent.child.pid) signalProcessTree(sb.agent.child.pid, 'SIGSTOP');
+    this.transition(sb, 'Paused', { reason: 'CONTAINER_PAUSED', message: 'Sandbox container is paused.' });
+  }
+
+  /** @throws ApiError 409 `DOCKER::SANDBOX_NOT_PAUSED`. */
+  resume(sb: SandboxRecord): void {
+    if (sb.state !== 'Paused') throw new ApiError(409, 'DOCKER::SANDBOX_NOT_PAUSED', `Sandbox ${sb.id} is not paused (state: ${sb.state}).`);
+    if (sb.agent.child.pid) signalProcessTree(sb.agent.child.pid, 'SIGCONT');
+    this.transition(sb, 'Running', { reason: 'CONTAINER_RUNNING', message: 'Sandbox container is running.' });
+  }
+
+  /** Kills every process of the sandbox and removes its files. Idempotent. */
+  async delete(sb: SandboxRecord): Promise<void> {
+    if (!sb.deleting) {
+      sb.deleting = (async () => {
+        if (sb.front) {
+          sb.front.server.closeAllConnections();
+          await new Promise<void>((resolve) => sb.front!.server.close(() => resolve()));
+        }
+        await killRootProcess(sb.agent.child);
+        await removeIsolatedRoot(sb.root);
+        this.sandboxes.delete(sb.id);
+      })();
+    }
+    await sb.deleting;
+  }
+
+  /** Deletes every sandbox whose `expiresAt` has passed. */
+  async reapExpired(now = Date.now()): Promise<void> {
+    const expired = this.list().filter((s) => s.expiresAt !== undefined && s.expiresAt.getTime() <= now);
+    await Promise.all(expired.map((s) => this.delete(s)));
+  }
+
+  /** Deletes every sandbox and refuses new ones. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.sandboxes.values()].map((s) => this.delete(s)));
+  }
+
+  private transition(sb: SandboxRecord, state: SandboxState, detail: { reason: string; message: string }): void {
+    sb.state = state;
+    sb.reason = detail.reason;
+    sb.message = detail.message;
+    sb.lastTransitionAt = new Date();
+  }
+
+  private async startFront(sb: SandboxRecord): Promise<{ server: Server; port: number }> {
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const alive = this.sandboxes.get(sb.id) === sb && !sb.deleting;
+      void this.forwarder.forward(alive ? { sandboxId: sb.id, socketPath: sb.agent.socketPath } : undefined, {
+        req,
+        res,
+        path: req.url ?? '/',
+        unavailable: 'reset',
+        stripCredentials: false,
+      });
+    });
+    server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, this.settings.host, () => resolve());
+    });
+    return { server, port: (server.address() as AddressInfo).port };
+  }
+
+  private async volumeBinds(req: CreateRequest): Promise<RootBind[]> {
+    const binds: RootBind[] = [];
+    for (const v of req.volumes) {
+      if (v.host) {
+        const hostPath = v.subPath ? join(v.host.path, v.subPath) : v.host.path;
+        if (!existsSync(hostPath)) throw new ApiError(400, 'VOLUME::HOST_PATH_NOT_FOUND', `Host path '${hostPath}' does not exist.`);
+        binds.push({ hostPath, sandboxPath: v.mountPath, readOnly: v.readOnly });
+      } else if (v.pvc) {
+        const base = join(this.settings.stateDir, 'volumes', v.pvc.claimName);
+        const hostPath = v.subPath ? join(base, v.subPath) : base;
+        await mkdir(hostPath, { recursive: true });
+        binds.push({ hostPath, sandboxPath: v.mountPath, readOnly: v.readOnly });
+      }
+    }
+    return binds;
+  }
+}
