@@ -1,0 +1,156 @@
+import { isAbsolute, resolve as resolveHostPath } from 'node:path';
+import { type BaseSandboxConfig, InvalidArgumentError, type WatchMode } from '@kode/core';
+import { MIN_POLL_INTERVAL_MS } from '@kode/watch';
+import { NATIVE_WATCH_AVAILABLE } from './local-capabilities';
+
+/** Backend name used in errors and registrations. */
+export const LOCAL_KIND = 'local';
+
+/** Default exec timeout of a local sandbox, in milliseconds (120 s). */
+export const DEFAULT_LOCAL_EXEC_TIMEOUT_MS = 120_000;
+
+/**
+ * Default watch mode of a local sandbox: `'native'` (inotifywait on the host, falling back to
+ * polling if it dies) where native watching is available, else `'polling'`.
+ */
+export const DEFAULT_LOCAL_WATCH_MODE: WatchMode = NATIVE_WATCH_AVAILABLE ? 'native' : 'polling';
+
+
+/**
+ * Config of a {@link LocalSandbox}; the same object works for `new LocalSandbox(config)` and
+ * `SandboxFactory.create(config)`. Everything but `kind` is optional.
+ */
+export interface LocalSandboxConfig extends BaseSandboxConfig {
+  kind: 'local';
+  /**
+   * Host directory that relative paths and commands start from. Default `process.cwd()`. Resolved
+   * to an absolute path at construction and to its real path (symlinks resolved) by `init()`,
+   * which fails with `FileNotFoundError` when it does not exist.
+   */
+  workDir?: string;
+  /**
+   * Further host directories (or files) the fs methods may touch besides `workDir`. Relative
+   * entries resolve against `workDir`. Checked on real paths, like `workDir`.
+   */
+  allowPaths?: string[];
+  /** Extra environment variables for every command, added over `process.env`. */
+  env?: Record<string, string>;
+  /** Default per-command timeout of `exec`, in milliseconds. Default 120 000; `0` means no limit. */
+  execTimeoutMs?: number;
+  /**
+   * How `watchFiles` works: `mode` `'native'` (`inotifywait` on the host, falling back to polling
+   * when its stream fails; the default where `inotifywait` is installed on Linux), `'polling'`
+   * (snapshots every `pollIntervalMs`, default 1000, minimum 100; the default elsewhere) or `'off'`
+   * (nothing is registered).
+   */
+  watch?: { mode?: WatchMode; pollIntervalMs?: number };
+  /**
+   * Set by `toConfig()`. When given, `init()` checks that the real `workDir` still yields this id and
+   * raises `SandboxNotFoundError` otherwise.
+   */
+  sandboxId?: string;
+}
+
+/** The config after validation and defaults; `workDir` is absolute (not yet realpath'd). */
+export interface ResolvedLocalConfig {
+  workDir: string;
+  allowPaths: string[];
+  env: Record<string, string>;
+  execTimeoutMs: number;
+  watchMode: WatchMode;
+  pollIntervalMs: number | undefined;
+  sandboxId: string | undefined;
+}
+
+const WATCH_MODES: readonly WatchMode[] = ['native', 'polling', 'off'];
+const KNOWN_KEYS = new Set(['kind', 'workDir', 'allowPaths', 'env', 'execTimeoutMs', 'watch', 'sandboxId']);
+
+function fail(message: string): never {
+  throw new InvalidArgumentError(message, { backend: LOCAL_KIND });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkPathString(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0) fail(`${name} must be a non-empty string.`);
+  if (value.includes('\0')) fail(`${name} must not contain a NUL byte.`);
+  return value;
+}
+
+/**
+ * Checks an environment map: string keys without `=` or NUL, string values without NUL.
+ * Values never appear in messages (they may be secrets). @throws InvalidArgumentError
+ */
+export function validateEnv(env: unknown, name: string): Record<string, string> {
+  if (env === undefined) return {};
+  if (!isPlainObject(env)) fail(`${name} must be an object of string values.`);
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key === '' || key.includes('=') || key.includes('\0')) fail(`${name} has an invalid variable name ${JSON.stringify(key)}.`);
+    if (typeof value !== 'string') fail(`${name}.${key} must be a string.`);
+    if (value.includes('\0')) fail(`${name}.${key} must not contain a NUL byte.`);
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Checks an optional millisecond count: a finite number ≥ 0 (≥ `min` when given).
+ * @throws InvalidArgumentError
+ */
+export function validateMs(value: unknown, options: { name: string; min?: number }): number | undefined {
+  if (value === undefined) return undefined;
+  const min = options.min ?? 0;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    fail(`${options.name} must be a finite number of milliseconds ≥ ${min}, got ${typeof value === 'number' ? value : JSON.stringify(value) ?? typeof value}.`);
+  }
+  return value;
+}
+
+/**
+ * Validates a {@link LocalSandboxConfig} and applies defaults, without I/O.
+ * @throws InvalidArgumentError naming the offending field
+ */
+export function resolveLocalConfig(config: unknown): ResolvedLocalConfig {
+  if (!isPlainObject(config)) fail('LocalSandbox config must be an object with kind: \'local\'.');
+  if (config.kind !== LOCAL_KIND) fail(`LocalSandbox config needs kind: 'local', got ${JSON.stringify(config.kind)}.`);
+  for (const key of Object.keys(config)) {
+    if (!KNOWN_KEYS.has(key)) fail(`Unknown LocalSandbox option ${JSON.stringify(key)}; known options: ${[...KNOWN_KEYS].join(', ')}.`);
+  }
+  const workDir = resolveHostPath(config.workDir === undefined ? process.cwd() : checkPathString(config.workDir, 'workDir'));
+
+  const allowPaths: string[] = [];
+  if (config.allowPaths !== undefined) {
+    if (!Array.isArray(config.allowPaths)) fail('allowPaths must be an array of paths.');
+    for (const [index, entry] of (config.allowPaths as unknown[]).entries()) {
+      const path = checkPathString(entry, `allowPaths[${index}]`);
+      allowPaths.push(isAbsolute(path) ? resolveHostPath(path) : resolveHostPath(workDir, path));
+    }
+  }
+
+  const env = validateEnv(config.env, 'env');
+  const execTimeoutMs = validateMs(config.execTimeoutMs, { name: 'execTimeoutMs' }) ?? DEFAULT_LOCAL_EXEC_TIMEOUT_MS;
+
+  let watchMode = DEFAULT_LOCAL_WATCH_MODE;
+  let pollIntervalMs: number | undefined;
+  if (config.watch !== undefined) {
+    if (!isPlainObject(config.watch)) fail('watch must be an object { mode?, pollIntervalMs? }.');
+    const { mode, pollIntervalMs: interval, ...rest } = config.watch;
+    const extra = Object.keys(rest);
+    if (extra.length > 0) fail(`Unknown watch option ${JSON.stringify(extra[0])}; known options: mode, pollIntervalMs.`);
+    if (mode !== undefined) {
+      if (!WATCH_MODES.includes(mode as WatchMode)) fail(`watch.mode must be one of ${WATCH_MODES.join(', ')}, got ${JSON.stringify(mode)}.`);
+      watchMode = mode as WatchMode;
+    }
+    pollIntervalMs = validateMs(interval, { name: 'watch.pollIntervalMs', min: MIN_POLL_INTERVAL_MS });
+  }
+
+  let sandboxId: string | undefined;
+  if (config.sandboxId !== undefined) {
+    if (typeof config.sandboxId !== 'string' || config.sandboxId === '') fail('sandboxId must be a non-empty string.');
+    sandboxId = config.sandboxId;
+  }
+  return { workDir, allowPaths, env, execTimeoutMs, watchMode, pollIntervalMs, sandboxId };
+}

@@ -1,0 +1,226 @@
+import { type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  BackendError,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  InvalidArgumentError,
+  type ProcessOutput,
+  type ProcessOutputOptions,
+  type ProcessSignal,
+  type ProcessStatus,
+  type SandboxProcesses,
+  type StartedProcess,
+  type StartProcessOptions,
+  type WaitProcessOptions,
+} from '@kode/core';
+import { LOCAL_KIND, validateMs } from './local-config';
+import { exitCodeOf, killProcessGroup, signalGroup, spawnGroup } from './process-group';
+
+/** What {@link LocalProcesses} needs from its sandbox. */
+export interface ProcessHost {
+  /** Throws `NotInitializedError`/`DisposedError` unless the sandbox is ready. */
+  assertReady(): void;
+  /** Confined, existing working directory and merged environment for a command. */
+  prepare(options: { cwd?: string | undefined; env?: Record<string, string> | undefined }): Promise<{ cwd: string; env: NodeJS.ProcessEnv }>;
+  /** Directory (existing, private to the sandbox) for output logs. */
+  logDir(): string;
+}
+
+interface ProcessEntry {
+  id: string;
+  command: string;
+  pgid: number;
+  logPath: string;
+  running: boolean;
+  code: number | undefined;
+  exited: Promise<void>;
+}
+
+const SIGNALS: readonly ProcessSignal[] = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGHUP'];
+
+/** Bytes returned by one `output()` call at most; page on with the returned cursor. */
+export const MAX_OUTPUT_CHUNK_BYTES = DEFAULT_MAX_OUTPUT_BYTES;
+
+/** Length of the longest prefix of `bytes` that does not end inside a UTF-8 character. */
+function completeUtf8Length(bytes: Uint8Array): number {
+  let start = bytes.length - 1;
+  while (start >= 0 && start > bytes.length - 4 && ((bytes[start] ?? 0) & 0xc0) === 0x80) start--;
+  if (start < 0) return bytes.length;
+  const lead = bytes[start] ?? 0;
+  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return bytes.length - start >= need ? bytes.length : start;
+}
+
+/**
+ * Background processes of a `LocalSandbox`: each runs `bash -c` in its own process group,
+ * detached from the call that started it, with stdout and stderr appended to one log file (so
+ * they interleave in true write order) that `output` reads by byte cursor. Processes are children
+ * of this Node process: they do not survive it, and ids do not survive a new sandbox instance.
+ */
+export class LocalProcesses implements SandboxProcesses {
+  private readonly entries = new Map<string, ProcessEntry>();
+  private counter = 0;
+
+  /** @param host the owning sandbox's hooks */
+  constructor(private readonly host: ProcessHost) {}
+
+  /**
+   * Starts `command` and returns its id once it is running.
+   * @throws InvalidArgumentError for a bad command or options; FileNotFoundError for a missing cwd;
+   * PathOutsideSandboxError for a cwd outside the sandbox; BackendError when bash cannot start
+   */
+  async start(command: string, options: StartProcessOptions = {}): Promise<StartedProcess> {
+    this.host.assertReady();
+    if (typeof command !== 'string') throw new InvalidArgumentError('command must be a string.', { backend: LOCAL_KIND });
+    const { cwd, env } = await this.host.prepare(options);
+    this.host.assertReady();
+    const id = `proc-${++this.counter}`;
+    const logPath = join(this.host.logDir(), `${id}.log`);
+    const log = await open(logPath, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawnGroup(command, { cwd, env, stdio: ['ignore', log.fd, log.fd] });
+    } finally {
+      await log.close();
+    }
+    const pgid = child.pid;
+    if (pgid === undefined) {
+      const [error] = (await once(child, 'error')) as [Error];
+      throw new BackendError(`Could not start a background process: ${error.message}`, { backend: LOCAL_KIND, cause: error });
+    }
+    child.unref();
+    const entry: ProcessEntry = {
+      id,
+      command,
+      pgid,
+      logPath,
+      running: true,
+      code: undefined,
+      exited: new Promise<void>((resolve) => {
+        child.once('exit', (code, signal) => {
+          entry.running = false;
+          entry.code = exitCodeOf(code, signal);
+          resolve();
+        });
+      }),
+    };
+    child.on('error', () => undefined); // signalling errors are handled where we signal
+    this.entries.set(id, entry);
+    return { id };
+  }
+
+  /**
+   * Output written since `cursor` (a byte offset; default 0), stdout and stderr interleaved.
+   * At most {@link MAX_OUTPUT_CHUNK_BYTES} per call; while the process runs, a UTF-8 character
+   * split at the end is held back until it is complete.
+   * @throws InvalidArgumentError for an unknown id or a bad cursor
+   */
+  async output(id: string, options: ProcessOutputOptions = {}): Promise<ProcessOutput> {
+    this.host.assertReady();
+    const entry = this.entry(id);
+    const cursor = options.cursor ?? 0;
+    if (!Number.isInteger(cursor) || cursor < 0) {
+      throw new InvalidArgumentError(`cursor must be a non-negative integer byte offset, got ${String(cursor)}.`, { backend: LOCAL_KIND });
+    }
+    const running = entry.running;
+    const code = entry.code;
+    const size = (await stat(entry.logPath)).size;
+    if (cursor > size) {
+      throw new InvalidArgumentError(`cursor ${cursor} is past the end of the output (${size} bytes).`, { backend: LOCAL_KIND });
+    }
+    const length = Math.min(size - cursor, MAX_OUTPUT_CHUNK_BYTES);
+    const bytes = Buffer.alloc(length);
+    if (length > 0) {
+      const handle = await open(entry.logPath, 'r');
+      try {
+        await handle.read(bytes, 0, length, cursor);
+      } finally {
+        await handle.close();
+      }
+    }
+    const keep = running || length < size - cursor ? completeUtf8Length(bytes) : length;
+    const data = new TextDecoder().decode(bytes.subarray(0, keep));
+    return code === undefined ? { data, cursor: cursor + keep, running } : { data, cursor: cursor + keep, running, code };
+  }
+
+  /**
+   * Resolves when the process exits, or after `timeoutMs` with `running: true`. Aborting `signal`
+   * stops the wait (not the process) and rejects with `signal.reason`.
+   * @throws InvalidArgumentError for an unknown id or a bad timeout
+   */
+  async wait(id: string, options: WaitProcessOptions = {}): Promise<ProcessStatus> {
+    this.host.assertReady();
+    const entry = this.entry(id);
+    const timeoutMs = validateMs(options.timeoutMs, { name: 'timeoutMs' });
+    const { signal } = options;
+    if (signal?.aborted) throw signal.reason;
+    if (entry.running) {
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
+      try {
+        await Promise.race([
+          entry.exited,
+          new Promise<void>((resolve, reject) => {
+            if (timeoutMs !== undefined) timer = setTimeout(resolve, timeoutMs);
+            if (signal) {
+              onAbort = () => reject(signal.reason as Error);
+              signal.addEventListener('abort', onAbort, { once: true });
+            }
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+      }
+    }
+    return this.status(entry);
+  }
+
+  /**
+   * Signals the process's whole group. `'SIGTERM'` (default) escalates to SIGKILL after a grace
+   * and, like `'SIGKILL'`, resolves once the group is gone; `'SIGINT'`/`'SIGHUP'` are only sent.
+   * Idempotent: a finished process whose group is empty is left alone.
+   * @throws InvalidArgumentError for an unknown id or signal
+   */
+  async kill(id: string, signal: ProcessSignal = 'SIGTERM'): Promise<void> {
+    this.host.assertReady();
+    const entry = this.entry(id);
+    if (!SIGNALS.includes(signal)) {
+      throw new InvalidArgumentError(`signal must be one of ${SIGNALS.join(', ')}, got ${JSON.stringify(signal)}.`, { backend: LOCAL_KIND });
+    }
+    await this.signal(entry, signal);
+  }
+
+  /** Every process started by this sandbox, in start order. */
+  async list(): Promise<ProcessStatus[]> {
+    this.host.assertReady();
+    return Promise.resolve([...this.entries.values()].map((entry) => this.status(entry)));
+  }
+
+  /** Kills every process group still alive (SIGTERM, then SIGKILL after a grace). Used by `dispose()`. */
+  async killAll(): Promise<void> {
+    await Promise.all([...this.entries.values()].map((entry) => this.signal(entry, 'SIGTERM')));
+  }
+
+  private async signal(entry: ProcessEntry, signal: ProcessSignal): Promise<void> {
+    if (signal === 'SIGTERM' || signal === 'SIGKILL') {
+      await killProcessGroup(entry.pgid, { signal });
+      if (entry.running) await entry.exited;
+      return;
+    }
+    signalGroup(entry.pgid, signal);
+  }
+
+  private status(entry: ProcessEntry): ProcessStatus {
+    const base = { id: entry.id, command: entry.command, running: entry.running };
+    return entry.code === undefined ? base : { ...base, code: entry.code };
+  }
+
+  private entry(id: string): ProcessEntry {
+    const entry = typeof id === 'string' ? this.entries.get(id) : undefined;
+    if (!entry) throw new InvalidArgumentError(`Unknown process id ${JSON.stringify(id)}.`, { backend: LOCAL_KIND, hint: 'Use an id returned by processes.start() on this sandbox.' });
+    return entry;
+  }
+}
