@@ -228,10 +228,13 @@ export class OpenSandboxFs implements SandboxFs {
 
   /** A fresh path under `/tmp` (which exists in every image); no I/O. @throws InvalidArgumentError for a prefix with `/` */
   temp(prefix = 'tmp-'): Promise<string> {
-    if (typeof prefix !== 'string' || prefix.includes('/') || prefix.includes('\0')) {
-      return Promise.reject(new InvalidArgumentError('temp prefix must be a string without "/" or NUL.', { backend: 'opensandbox' }));
-    }
-    return Promise.resolve(`/tmp/${prefix}${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
+    return new Promise((resolve) => {
+      this.ctx.client();
+      if (typeof prefix !== 'string' || prefix.includes('/') || prefix.includes('\0')) {
+        throw new InvalidArgumentError('temp prefix must be a string without "/" or NUL.', { backend: 'opensandbox' });
+      }
+      resolve(`/tmp/${prefix}${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
+    });
   }
 
   private async info(target: string): Promise<FileInfo> {

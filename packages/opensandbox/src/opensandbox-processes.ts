@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { CommandStatus } from '@alibaba-group/opensandbox';
 import {
   BackendError,
   hasErrorCode,
   InvalidArgumentError,
+  quoteShellArg,
   resolveSandboxPath,
   type ProcessOutput,
   type ProcessOutputOptions,
@@ -20,6 +22,49 @@ import { validateEnv } from './validate';
 
 const WAIT_POLL_MIN_MS = 100;
 const WAIT_POLL_MAX_MS = 1000;
+/** Sandbox-side directory of pid files and the index of processes started through this package. */
+const REGISTRY_DIR = '/tmp/.kode-processes';
+const REGISTRY_INDEX = `${REGISTRY_DIR}/index`;
+
+/** One process known to this package: execd id, pid-file token, original command. */
+interface RegistryEntry {
+  id: string;
+  token?: string;
+  command?: string;
+}
+
+/**
+ * The command actually sent: the shell records its pid (= the process group id, since execd
+ * starts each command in its own group) and then becomes the user's command, so `kill` can signal
+ * the whole tree with any signal.
+ */
+function wrapCommand(command: string, token: string): string {
+  return `mkdir -p ${REGISTRY_DIR} && echo $$ > ${REGISTRY_DIR}/${token}.pid && exec "\${BASH:-/bin/sh}" -c ${quoteShellArg(command)}`;
+}
+
+/** The pid-file token inside a wrapped command, if it is one. */
+function tokenOf(content: string | undefined): string | undefined {
+  return content === undefined ? undefined : /\/\.kode-processes\/([0-9a-f]{16})\.pid/.exec(content)?.[1];
+}
+
+/** The original command of a wrapped one (the single-quoted argument of `-c`). */
+function unwrapCommand(content: string | undefined): string | undefined {
+  if (content === undefined || tokenOf(content) === undefined) return content;
+  const match = / -c ('(?:[^']|'\\'')*'|[^ ]+)$/.exec(content);
+  if (!match?.[1]) return content;
+  const quoted = match[1];
+  return quoted.startsWith("'") ? quoted.slice(1, -1).replaceAll(`'\\''`, "'") : quoted;
+}
+
+function parseIndex(text: string): RegistryEntry[] {
+  const out: RegistryEntry[] = [];
+  for (const line of text.split('\n')) {
+    const [id, token, encoded] = line.split(' ');
+    if (!id) continue;
+    out.push({ id, ...(token && token !== '-' ? { token } : {}), ...(encoded !== undefined ? { command: Buffer.from(encoded, 'base64').toString('utf8') } : {}) });
+  }
+  return out;
+}
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -45,8 +90,8 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
  * and kill processes started by another one.
  */
 export class OpenSandboxProcesses implements SandboxProcesses {
-  /** Ids started or looked up through this instance, in order (execd has no list endpoint). */
-  private readonly known = new Set<string>();
+  /** Processes started or looked up through this instance (execd has no list endpoint; the sandbox-side index fills the gap). */
+  private readonly entries = new Map<string, RegistryEntry>();
 
   constructor(private readonly ctx: OpenSandboxContext) {}
 
@@ -58,9 +103,10 @@ export class OpenSandboxProcesses implements SandboxProcesses {
     const cwd = resolveCwd(this.ctx, options.cwd);
     const env = validateEnv(options.env);
     const sdk = this.ctx.client();
+    const token = randomBytes(8).toString('hex');
     const result = await runCommandStream({
       sdk,
-      command,
+      command: wrapCommand(command, token),
       options: { background: true, workingDirectory: cwd, ...(env ? { envs: env } : {}) },
     });
     const { end } = result;
@@ -69,7 +115,9 @@ export class OpenSandboxProcesses implements SandboxProcesses {
       const detail = end.kind === 'error' ? `: ${end.value}` : '';
       throw new BackendError(`OpenSandbox: starting a background process failed${detail}.`, { backend: 'opensandbox' });
     }
-    this.known.add(result.id);
+    const entry: RegistryEntry = { id: result.id, token, command };
+    this.entries.set(entry.id, entry);
+    await this.record(entry);
     return { id: result.id };
   }
 
@@ -121,40 +169,84 @@ export class OpenSandboxProcesses implements SandboxProcesses {
       throw new InvalidArgumentError(`Unknown signal ${String(signal)}.`, { backend: 'opensandbox' });
     }
     const sdk = this.ctx.client();
-    try {
-      await sdk.commands.interrupt(id);
-      this.known.add(id);
-    } catch (error) {
-      const status = await this.status(id);
-      if (status.running !== true) return;
-      throw this.ctx.toError(error, { operation: `kill process ${id}` });
+    if (signal === 'SIGTERM') {
+      try {
+        await sdk.commands.interrupt(id);
+        this.remember(id);
+      } catch (error) {
+        const status = await this.status(id);
+        if (status.running !== true) return;
+        throw this.ctx.toError(error, { operation: `kill process ${id}` });
+      }
+      return;
+    }
+    // Other signals go straight to the process group, whose leader wrote its pid at start.
+    const status = await this.status(id);
+    if (status.running !== true) return;
+    const token = this.entries.get(id)?.token ?? tokenOf(status.content);
+    if (token === undefined) {
+      throw new InvalidArgumentError(`Process ${id} was not started by @kode/opensandbox, so only SIGTERM (execd interrupt) can stop it.`, { backend: 'opensandbox' });
+    }
+    const script = `pid=$(cat ${REGISTRY_DIR}/${token}.pid 2>/dev/null) && [ -n "$pid" ] && kill -s ${signal.slice(3)} -- -"$pid"`;
+    const result = await runCommandStream({ sdk, command: script, options: { workingDirectory: '/', timeoutSeconds: 30 } });
+    if (result.end.kind === 'failed') throw this.ctx.toError(result.end.error, { operation: `kill process ${id}` });
+    if (result.end.kind !== 'complete' && (await this.status(id)).running === true) {
+      throw new BackendError(`OpenSandbox: could not send ${signal} to process ${id}.`, { backend: 'opensandbox' });
     }
   }
 
-  /** Status of every process this instance started or looked up (one request per process). */
+  /**
+   * Every process started through `@kode/opensandbox` in this sandbox (by any instance: the ids
+   * are kept in an index file in the sandbox) plus any other id this instance looked up: one
+   * request for the index, then one status request per process.
+   */
   async list(): Promise<ProcessStatus[]> {
-    const ids = [...this.known];
+    const sdk = this.ctx.client();
+    let index = '';
+    try {
+      index = await sdk.files.readFile(REGISTRY_INDEX);
+    } catch (error) {
+      const mapped = this.ctx.toError(error, { operation: 'read the process index', path: REGISTRY_INDEX });
+      if (mapped.code !== 'FILE_NOT_FOUND') throw mapped;
+    }
+    for (const entry of parseIndex(index)) if (!this.entries.has(entry.id)) this.entries.set(entry.id, entry);
     const out: ProcessStatus[] = [];
-    for (const id of ids) {
+    for (const [id, entry] of this.entries) {
       try {
-        out.push(toProcessStatus(id, await this.status(id)));
+        const status = toProcessStatus(id, await this.status(id));
+        out.push(entry.command === undefined ? status : { ...status, command: entry.command });
       } catch (error) {
         if (!hasErrorCode(error, 'INVALID_ARGUMENT')) throw error;
-        this.known.delete(id);
+        this.entries.delete(id);
       }
     }
     return out;
+  }
+
+  private remember(id: string): void {
+    if (!this.entries.has(id)) this.entries.set(id, { id });
+  }
+
+  /** Appends a started process to the sandbox-side index (one request), so restored instances can list it. */
+  private async record(entry: RegistryEntry): Promise<void> {
+    const line = `${entry.id} ${entry.token ?? '-'} ${Buffer.from(entry.command ?? '').toString('base64')}`;
+    const result = await runCommandStream({
+      sdk: this.ctx.client(),
+      command: `mkdir -p ${REGISTRY_DIR} && printf '%s\\n' '${line}' >> ${REGISTRY_INDEX}`,
+      options: { workingDirectory: '/', timeoutSeconds: 30 },
+    });
+    if (result.end.kind === 'failed') throw this.ctx.toError(result.end.error, { operation: 'record a background process' });
   }
 
   private async status(id: string): Promise<CommandStatus> {
     const sdk = this.ctx.client();
     try {
       const status = await sdk.commands.getCommandStatus(id);
-      this.known.add(id);
+      this.remember(id);
       return status;
     } catch (error) {
-      const mapped = this.ctx.toError(error, { operation: `get status of process ${id}`, path: id });
-      if (mapped.code === 'FILE_NOT_FOUND') {
+      const mapped = this.ctx.toError(error, { operation: `get status of process ${id}` });
+      if ((error as { statusCode?: unknown }).statusCode === 404) {
         throw new InvalidArgumentError(`Unknown process id ${JSON.stringify(id)} in this sandbox.`, { backend: 'opensandbox', cause: error, ...(mapped.requestId ? { requestId: mapped.requestId } : {}) });
       }
       throw mapped;
@@ -178,5 +270,5 @@ function exitOf(status: CommandStatus): number | undefined {
 
 function toProcessStatus(id: string, status: CommandStatus): ProcessStatus {
   const code = exitOf(status);
-  return { id, command: status.content ?? '', running: status.running === true, ...(code === undefined ? {} : { code }) };
+  return { id, command: unwrapCommand(status.content) ?? '', running: status.running === true, ...(code === undefined ? {} : { code }) };
 }

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * The `kode-sandbox` bin of `@kode/opensandbox`. One command: `kode-sandbox doctor` (see
+ * `--help`). Exit codes: 0 every check passed, 1 a check failed, 2 bad usage.
+ */
+import { InvalidArgumentError, SandboxError } from '@kode/core';
+import packageJson from '../package.json';
+import { parseCliArgs, USAGE } from './cli/args';
+import { runDoctor } from './cli/doctor';
+import { createProgress } from './cli/progress';
+
+async function main(argv: readonly string[]): Promise<number> {
+  let command;
+  try {
+    command = parseCliArgs(argv);
+  } catch (error) {
+    if (!InvalidArgumentError.isInstance(error)) throw error;
+    process.stderr.write(`kode-sandbox: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
+    return 2;
+  }
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'version':
+      process.stdout.write(`${packageJson.version}\n`);
+      return 0;
+    case 'doctor': {
+      const { settings } = command;
+      const progress = createProgress({ stream: process.stdout, silent: settings.json });
+      const interrupt = new AbortController();
+      const onSignal = () => {
+        if (interrupt.signal.aborted) process.exit(130);
+        interrupt.abort();
+        process.stderr.write('\nkode-sandbox: interrupted; disposing the test sandbox (press Ctrl-C again to quit at once)\n');
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      if (!settings.json) {
+        progress.line(`kode-sandbox doctor: ${settings.endpoint}, image ${settings.image}${settings.apiKey ? ', API key set' : ''}${settings.useServerProxy ? ', useServerProxy' : ''}`);
+      }
+      const report = await runDoctor({ settings, progress, signal: interrupt.signal });
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (settings.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else {
+        const failed = report.checks.filter((c) => c.outcome === 'fail').length;
+        const skipped = report.checks.filter((c) => c.outcome === 'skip').length;
+        progress.line(
+          report.ok
+            ? `All ${report.checks.length} checks passed.`
+            : `${failed} check${failed === 1 ? '' : 's'} failed${skipped > 0 ? `, ${skipped} skipped` : ''}; see the advice above.`,
+        );
+      }
+      return report.ok ? 0 : 1;
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const text = SandboxError.isInstance(error) ? `${error.message}${error.hint ? `\n${error.hint}` : ''}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`kode-sandbox: unexpected error: ${text}\n`);
+    process.exitCode = 1;
+  },
+);

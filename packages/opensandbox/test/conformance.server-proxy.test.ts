@@ -1,0 +1,4 @@
+import { describeConformance } from '@kode/testkit';
+import { openSandboxTarget } from './conformance-target';
+
+describeConformance(openSandboxTarget('server-proxy'));
