@@ -11,6 +11,8 @@ export interface HostWatchPortOptions {
   path?: string;
   /** Without stream(): no native strategy. */
   noStream?: boolean;
+  /** The shell that runs streamed commands. Default `/bin/bash`. */
+  shell?: string;
 }
 
 export interface HostWatchPort extends WatchPort {
@@ -63,9 +65,9 @@ export async function hostSnapshot(request: WatchSnapshotRequest): Promise<Watch
   return out;
 }
 
-export function hostStream(request: WatchStreamRequest, pathEnv?: string): Promise<WatchStreamResult> {
+export function hostStream(request: WatchStreamRequest, pathEnv?: string, shell = '/bin/bash'): Promise<WatchStreamResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/bash', ['-c', request.command], {
+    const child = spawn(shell, ['-c', request.command], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: pathEnv === undefined ? process.env : { ...process.env, PATH: pathEnv },
@@ -125,7 +127,7 @@ export function createHostWatchPort(options: HostWatchPortOptions = {}): HostWat
   if (options.noStream !== true) {
     port.stream = (request) => {
       port.streamCalls.push(request.command);
-      return hostStream(request, options.path);
+      return hostStream(request, options.path, options.shell);
     };
   }
   return port;

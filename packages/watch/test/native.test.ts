@@ -78,6 +78,19 @@ describe('native (real inotifywait)', () => {
     expect((await readdir(parent)).sort()).toEqual([...NASTY_NAMES].sort());
   });
 
+  it('works the same when the sandbox shell is POSIX sh (dash), not bash', async () => {
+    const sh = new WatchRegistry({ backend: 'test', port: createHostWatchPort({ shell: '/bin/sh' }), config: { mode: 'native' } });
+    const c = collector();
+    const reasons: string[] = [];
+    const id = await sh.watch({ paths: [dir], listener: c.listener, options: { onFallback: (r) => reasons.push(r) } });
+    expect(sh.strategyOf(id)).toBe('native');
+    const name = `${dir}/dash $(x) 'q'\nline`;
+    await writeFile(name, 'x');
+    await c.waitFor((e) => e.path === name && e.type === 'create' && e.via === 'native');
+    await sh.closeAll();
+    expect(reasons).toEqual([]);
+  });
+
   it('watches nasty-named files directly, existing or not yet created', async () => {
     const c = collector();
     const existing = `${dir}/-dash $(x)\nline.txt`;
