@@ -5,6 +5,7 @@
  * bubblewrap root. Point the stock client at it with `apiUrl` + `sandboxUrl` (or `debug` +
  * `sandboxUrl` for debug mode).
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -168,7 +169,7 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
   const isolation = options.isolation ?? bubblewrapDriver();
   const requests: RecordedRequest[] = [];
   const faults: InjectedFault[] = [];
-  const running = new Map<string, EmulatedSandbox & { child: import('node:child_process').ChildProcess; timer?: NodeJS.Timeout }>();
+  const running = new Map<string, EmulatedSandbox & { child: ChildProcess; timer?: NodeJS.Timeout }>();
   const agentDir = await bundleAgent();
 
   const takeFault = (plane: 'api' | 'envd', key: string): InjectedFault | undefined => {

@@ -163,7 +163,7 @@ export class ProcessService {
     if (message.pty !== undefined && message.pty !== null) throw new RpcError('unimplemented', 'the envd emulator does not implement PTY processes');
     if (typeof process.cmd !== 'string' || process.cmd === '') throw new RpcError('invalid_argument', 'process.cmd is required');
     const args = Array.isArray(process.args) ? process.args.map(String) : [];
-    const envs = (process.envs ?? {}) as Record<string, string>;
+    const envs: Record<string, string> = process.envs ?? {};
     const cwd = this.resolve(typeof process.cwd === 'string' && process.cwd !== '' ? process.cwd : '');
     const cwdStat = await stat(cwd).catch(() => undefined);
     if (!cwdStat?.isDirectory()) throw new RpcError('invalid_argument', `cwd '${cwd}' does not exist`);

@@ -1,0 +1,156 @@
+import { CommandExitError, type CommandHandle, type CommandResult } from 'e2b';
+import {
+  InvalidArgumentError,
+  OutputBuffer,
+  quoteShellArg,
+  resolveSandboxPath,
+  TIMEOUT_EXIT_CODE,
+  type ExecOptions,
+  type ExecResult,
+} from '@kode/core';
+import { runScript, type E2BContext } from './e2b-context';
+import { exitCodeFromEnd } from './signals';
+
+/** How long to wait for the end event after killing a command before giving up on it, in ms. */
+const KILL_GRACE_MS = 5_000;
+
+/**
+ * Wraps a user command so its process becomes a session and process-group leader (envd starts it
+ * as `/bin/bash -l -c <cmd>`; `exec setsid` keeps the pid and makes pgid = pid), so the whole
+ * tree can be killed with one `kill -- -<pid>`. envd's own SendSignal reaches only the pid.
+ */
+export function wrapInProcessGroup(command: string): string {
+  return `exec setsid -w /bin/bash -c ${quoteShellArg(command)}`;
+}
+
+/** Kills the process group of `pid` (and the pid itself through envd, in case the group is gone). */
+export async function killProcessTree(context: E2BContext, options: { pid: number; signal: 'KILL' | 'TERM' | 'INT' | 'HUP' }): Promise<void> {
+  const { pid, signal } = options;
+  await runScript(context, { script: `kill -s ${signal} -- -${pid} 2>/dev/null; kill -s ${signal} ${pid} 2>/dev/null; true`, operation: `kill process ${pid}` });
+  if (signal === 'KILL') await context.client().commands.kill(pid).catch(() => false);
+}
+
+function validate(command: unknown, options: ExecOptions): void {
+  if (typeof command !== 'string' || command.trim() === '') throw new InvalidArgumentError('exec command must be a non-empty string.', { backend: 'e2b' });
+  if (options.timeoutMs !== undefined && (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 0)) {
+    throw new InvalidArgumentError(`exec timeoutMs must be a non-negative integer (ms), got ${String(options.timeoutMs)}.`, { backend: 'e2b' });
+  }
+  if (options.maxOutputBytes !== undefined && (!Number.isInteger(options.maxOutputBytes) || options.maxOutputBytes < 0)) {
+    throw new InvalidArgumentError(`exec maxOutputBytes must be a non-negative integer, got ${String(options.maxOutputBytes)}.`, { backend: 'e2b' });
+  }
+  if (options.env !== undefined) {
+    if (typeof options.env !== 'object' || options.env === null) throw new InvalidArgumentError('exec env must be an object of strings.', { backend: 'e2b' });
+    for (const [key, value] of Object.entries(options.env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || typeof value !== 'string') {
+        throw new InvalidArgumentError(`exec env entry ${JSON.stringify(key)} must be a valid variable name with a string value.`, { backend: 'e2b' });
+      }
+    }
+  }
+}
+
+function safeCallback(callback: ((chunk: string) => void) | undefined): (chunk: string) => void {
+  return (chunk) => {
+    if (!callback) return;
+    try {
+      callback(chunk);
+    } catch {
+      // A throwing listener must not break the command's stream.
+    }
+  };
+}
+
+/**
+ * `exec` on E2B: one `commands.run` (background handle, so the pid is known for timeouts and
+ * aborts), output kept in capped buffers, non-zero exits returned as data.
+ */
+export async function execOnE2B(context: E2BContext, request: { command: string; options: ExecOptions; defaultTimeoutMs: number }): Promise<ExecResult> {
+  const { command, options } = request;
+  validate(command, options);
+  const signal = options.signal;
+  if (signal?.aborted) throw signal.reason;
+  const cwd = resolveSandboxPath(context.workDir, options.cwd ?? '.');
+  const timeoutMs = options.timeoutMs ?? request.defaultTimeoutMs;
+  const stdout = new OutputBuffer(options.maxOutputBytes);
+  const stderr = new OutputBuffer(options.maxOutputBytes);
+  const onStdout = safeCallback(options.onStdout);
+  const onStderr = safeCallback(options.onStderr);
+  const started = Date.now();
+  const client = context.client();
+
+  let handle: CommandHandle;
+  try {
+    handle = await client.commands.run(wrapInProcessGroup(command), {
+      background: true,
+      cwd,
+      stdin: false,
+      timeoutMs: 0,
+      ...(options.env === undefined ? {} : { envs: options.env }),
+      onStdout: (chunk) => {
+        stdout.append(chunk);
+        onStdout(chunk);
+      },
+      onStderr: (chunk) => {
+        stderr.append(chunk);
+        onStderr(chunk);
+      },
+    });
+  } catch (error) {
+    throw context.fail(error, { operation: `exec in ${cwd}`, path: cwd });
+  }
+
+  const ended = handle.wait().then(
+    (result): CommandResult => result,
+    (error: unknown): CommandResult => {
+      if (error instanceof CommandExitError) return { exitCode: error.exitCode, error: error.error, stdout: error.stdout, stderr: error.stderr };
+      throw error;
+    },
+  );
+  ended.catch(() => undefined);
+  let timedOut = false;
+  let abortReason: { reason: unknown } | undefined;
+  let killing: Promise<void> | undefined;
+  let onKilled: () => void = () => undefined;
+  // After a kill, the end event normally follows at once; if the stream is lost, stop waiting.
+  const gaveUp = new Promise<undefined>((resolve) => {
+    onKilled = () => setTimeout(() => resolve(undefined), KILL_GRACE_MS).unref();
+  });
+  const kill = (): void => {
+    killing ??= killProcessTree(context, { pid: handle.pid, signal: 'KILL' })
+      .catch(() => undefined)
+      .finally(() => onKilled());
+  };
+  const timer =
+    timeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          kill();
+        }, timeoutMs)
+      : undefined;
+  const onAbort = (): void => {
+    abortReason = { reason: signal?.reason };
+    kill();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  let result: CommandResult | undefined;
+  try {
+    result = await Promise.race([ended, gaveUp]);
+  } catch (error) {
+    if (!abortReason && !timedOut) throw context.fail(error, { operation: `exec in ${cwd}` });
+  } finally {
+    if (timer) clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    if (killing) await killing;
+    if (result === undefined) await handle.disconnect().catch(() => undefined);
+  }
+  if (abortReason) throw abortReason.reason;
+  const code = timedOut ? TIMEOUT_EXIT_CODE : exitCodeFromEnd(result?.exitCode ?? -1, result?.error);
+  return {
+    code,
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+    timedOut,
+    truncated: stdout.truncated || stderr.truncated,
+    durationMs: Date.now() - started,
+  };
+}

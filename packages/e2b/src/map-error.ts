@@ -1,0 +1,109 @@
+import { createSandboxError, redactSecrets, SandboxError, type SandboxErrorCode } from '@kode/core';
+
+/** What was being done when an `e2b` call failed: drives the choice between similar codes. */
+export interface E2BErrorContext {
+  /** Short description for the message, e.g. `'read /home/user/a.txt'` or `'create sandbox'`. */
+  operation: string;
+  /** The sandbox path involved, for `FileNotFoundError.path`. */
+  path?: string;
+  /** The sandbox id, when known. */
+  sandboxId?: string;
+  /** The template, for create failures. */
+  template?: string;
+  /** Strings to redact from messages (the API key). */
+  secrets?: ReadonlyArray<string | undefined>;
+}
+
+const BACKEND = 'e2b';
+
+const CONNECTION_PATTERN = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed|terminated|network error|UND_ERR_SOCKET|UND_ERR_CONNECT/i;
+
+const HINTS = {
+  auth: 'Check the E2B API key: pass `apiKey` or set E2B_API_KEY (https://e2b.dev/dashboard?tab=keys).',
+  rateLimit: 'E2B is rate limiting this API key or team (concurrent sandboxes or requests). Retry after a back-off, or kill sandboxes you no longer need.',
+  sandboxGone:
+    'The sandbox is not running: it was killed, or its lifetime (`timeoutMs`, default 5 min) ended. Create a new one, raise `timeoutMs`, or call `setTimeout()` on a live sandbox to extend it.',
+  requestTimeout: 'The request took longer than `requestTimeoutMs` (default 60 000 ms). Raise it, or check the network path to E2B.',
+  connection: 'Could not reach E2B. Check network access to the API (`apiUrl`/`domain`) and to the sandbox, and any proxy settings.',
+  template: (template: string | undefined) =>
+    `Template ${template ? `'${template}' ` : ''}was not found for this API key's team. Check the name or id, or build it with the E2B CLI (\`e2b template build\`).`,
+  templateOutdated: 'The sandbox template uses an envd version too old for this feature. Rebuild the template with a current E2B CLI.',
+  disk: 'The sandbox disk is full. Remove files or use a template with a larger disk.',
+  busy: 'E2B is temporarily out of capacity (HTTP 503). Retry after a short wait.',
+} as const;
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : '';
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number') return status;
+  const match = /^(\d{3}): /.exec(error instanceof Error ? error.message : '');
+  return match ? Number(match[1]) : undefined;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+}
+
+function connectionFailure(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_PATTERN.test(code)) return true;
+    if (CONNECTION_PATTERN.test(messageOf(current))) return true;
+    const nested = (current as { errors?: unknown[] }).errors;
+    if (Array.isArray(nested) && nested.some((e) => connectionFailure(e))) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * THE mapping from anything the `e2b` client throws to a `@kode/core` error: one place for codes,
+ * hints and redaction. Already-mapped `SandboxError`s pass through unchanged. The API key (and
+ * any other `context.secrets`) never reaches the message. Never throws.
+ */
+export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxError {
+  if (SandboxError.isInstance(error)) return error;
+  const secrets = context.secrets ?? [];
+  const raw = redactSecrets(messageOf(error), secrets);
+  const name = errorName(error);
+  const status = statusOf(error);
+  const build = (code: SandboxErrorCode, hint?: string, extra: { retryable?: boolean; status?: number } = {}): SandboxError =>
+    createSandboxError(code, `E2B ${context.operation} failed: ${raw}`, {
+      backend: BACKEND,
+      cause: error,
+      ...(hint === undefined ? {} : { hint }),
+      ...(context.path === undefined ? {} : { path: context.path }),
+      ...(context.sandboxId === undefined ? {} : { sandboxId: context.sandboxId }),
+      ...(extra.retryable === undefined ? {} : { retryable: extra.retryable }),
+      ...(extra.status === undefined ? {} : { status: extra.status }),
+    });
+
+  if (name === 'AbortError') return build('REQUEST_TIMEOUT', HINTS.requestTimeout);
+  if (name === 'AuthenticationError' || status === 401 || status === 403) return build('AUTHENTICATION_FAILED', HINTS.auth);
+  if (name === 'RateLimitError' || status === 429) return build('RATE_LIMITED', HINTS.rateLimit);
+  if (name === 'ServiceBusyError' || status === 503) return build('BACKEND_ERROR', HINTS.busy, { retryable: true, status: 503 });
+  if (name === 'SandboxNotFoundError') return build('SANDBOX_NOT_FOUND', HINTS.sandboxGone);
+  if (name === 'FileNotFoundError') return build('FILE_NOT_FOUND');
+  if (name === 'NotFoundError' || status === 404) {
+    if (context.operation.startsWith('create')) return build('IMAGE_PULL_FAILED', HINTS.template(context.template));
+    if (context.path !== undefined) return build('FILE_NOT_FOUND');
+    return build('SANDBOX_NOT_FOUND', HINTS.sandboxGone);
+  }
+  if (name === 'TimeoutError') {
+    // The client formats three different conditions as TimeoutError; its message says which.
+    if (/requestTimeoutMs|handshake timed out|idle for/.test(raw)) return build('REQUEST_TIMEOUT', HINTS.requestTimeout);
+    if (/'timeoutMs' — the total time|deadline_exceeded/.test(raw)) return build('REQUEST_TIMEOUT', 'A long-running request exceeded its `timeoutMs`.');
+    return build('SANDBOX_NOT_FOUND', HINTS.sandboxGone);
+  }
+  if (name === 'InvalidArgumentError' || status === 400) return build('INVALID_ARGUMENT');
+  if (name === 'NotEnoughSpaceError' || status === 507) return build('BACKEND_ERROR', HINTS.disk, { status: 507 });
+  if (name === 'TemplateError') return build('BACKEND_ERROR', HINTS.templateOutdated);
+  if (status === 502) return build('SANDBOX_NOT_FOUND', HINTS.sandboxGone);
+  if (connectionFailure(error)) return build('CONNECTION_FAILED', HINTS.connection);
+  return build('BACKEND_ERROR', undefined, status === undefined ? {} : { status, retryable: status >= 500 });
+}
