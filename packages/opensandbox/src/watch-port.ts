@@ -17,8 +17,8 @@ const SNAPSHOT_TIMEOUT_SECONDS = 60;
 
 /**
  * The shell script of one snapshot. Paths arrive shell-quoted in `KODE_WATCH_P<n>` environment
- * variables (so any number of paths fits, whatever the 128 KiB single-argument limit), and each
- * entry is printed as `<type> <size> <mtime> <path>\0`: GNU find's `-printf` where available,
+ * variables (so any number of paths fits, whatever the 128 KiB single-argument limit); ONE `find`
+ * walks them all (paths are absolute, so none is taken for an expression) and each entry is printed as `<type> <size> <mtime> <path>\0`: GNU find's `-printf` where available,
  * else `stat -c` (busybox) with the raw mode in hex.
  */
 function snapshotScript(chunks: number, recursive: boolean): string {
@@ -27,9 +27,9 @@ function snapshotScript(chunks: number, recursive: boolean): string {
   return [
     `eval "set -- ${vars}"`,
     `if find / -maxdepth 0 -printf '' >/dev/null 2>&1; then`,
-    `  for p in "$@"; do find "$p"${depth} -printf '%y %s %T@ %p\\0' 2>/dev/null; done`,
+    `  find "$@"${depth} -printf '%y %s %T@ %p\\0' 2>/dev/null`,
     'else',
-    `  for p in "$@"; do find "$p"${depth} -exec stat -c 'x%f %s %Y %n' {} + 2>/dev/null | tr '\\n' '\\0'; done`,
+    `  find "$@"${depth} -exec stat -c 'x%f %s %Y %n' {} + 2>/dev/null | tr '\\n' '\\0'`,
     'fi',
     'exit 0',
   ].join('\n');
