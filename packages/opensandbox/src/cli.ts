@@ -58,6 +58,14 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// A closed pipe (`kode-sandbox doctor | head`) is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

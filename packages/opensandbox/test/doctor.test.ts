@@ -96,7 +96,8 @@ describe.concurrent('kode-sandbox doctor', () => {
     expect(run.stdout).toContain('All 6 checks passed.');
     expect(run.stdout).not.toContain(API_KEY);
     // Not a TTY: one plain line per step, no spinner frames or cursor control.
-    expect(run.stdout).not.toMatch(/\u001b\[|\r/);
+    expect(run.stdout).not.toContain('\u001b[');
+    expect(run.stdout).not.toContain('\r');
   });
 
   it('fails on a wrong API key with the auth advice, never printing the key', async () => {
