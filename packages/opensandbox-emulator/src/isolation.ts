@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync, renameSync, rmSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join, delimiter } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { listProcessTree } from './process-tree';
@@ -131,8 +131,10 @@ export async function createIsolatedRoot(options: CreateIsolatedRootOptions): Pr
     mkdir(root.varDir),
     mkdir(root.stateDir),
   ]);
-  await mkdir(join(root.varDir, 'tmp'), { mode: 0o1777 });
+  await mkdir(join(root.varDir, 'tmp'));
   await mkdir(join(root.varDir, 'log'));
+  // mkdir's mode is filtered by the umask: set the sticky world-writable temp dirs explicitly
+  await Promise.all([chmod(root.tmpDir, 0o1777), chmod(join(root.varDir, 'tmp'), 0o1777), chmod(root.homeDir, 0o700)]);
   return root;
 }
 
