@@ -62,5 +62,6 @@ export function describeBinary(bytes: Uint8Array): BinaryDescription {
       return { kind: magic.kind, mimeType: magic.mimeType };
     }
   }
-  return { kind: 'binary data' };
+  const sample = bytes.subarray(0, Math.min(bytes.length, SAMPLE_BYTES));
+  return { kind: sample.includes(0) ? 'binary data' : 'non-UTF-8 data (binary, or text in another encoding)' };
 }

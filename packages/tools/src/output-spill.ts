@@ -1,4 +1,5 @@
 import type { Sandbox } from '@kode/core';
+import { countTextLines as countLines } from './text-replace';
 
 /** What {@link spillLongText} returns. */
 export interface SpilledText {
@@ -23,12 +24,6 @@ export interface SpillOptions {
 
 const HEAD_SHARE = 0.4;
 
-function countLines(text: string): number {
-  if (text === '') return 0;
-  let n = 1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
 
 /** Moves `index` to just after a newline when one is near (within 20% of `span`), so cuts fall on line boundaries. */
 function snapForward(text: string, index: number, span: number): number {

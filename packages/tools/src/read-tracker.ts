@@ -146,6 +146,15 @@ export class ReadTracker {
     return { ok: true };
   }
 
+  /**
+   * Resolves once every watch requested so far is live (or has failed, which leaves that file to
+   * stat comparisons). Reads start watches without waiting; await this to make sure later changes
+   * are seen as they happen.
+   */
+  async whenWatching(): Promise<void> {
+    await Promise.all([...this.watches.values()]);
+  }
+
   /** Stops every watch. Idempotent; the tracker keeps working by stat comparisons afterwards. */
   async dispose(): Promise<void> {
     this.disposed = true;

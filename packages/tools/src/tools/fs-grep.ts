@@ -6,6 +6,7 @@ import { buildGrepScript, GREP_MARKER, type GrepProgram } from '../grep-command'
 import { createPathFilter, globNamesDotSegment, plainIgnorePaths, splitGlobPath } from '../grep-filter';
 import { ToolFailure } from '../tool-error';
 import type { GrepEngine } from '../tool-settings';
+import { statOrNull } from './fs-common';
 
 /** Characters of a matching line shown in a result. */
 const MAX_MATCH_TEXT = 300;
@@ -148,11 +149,13 @@ async function searchWithCommand(plan: SearchPlan, options: { engine: GrepEngine
     } else {
       abs = rawPath.startsWith('/') ? rawPath : joinRoot(root, rawPath);
     }
-    if (matches.length >= plan.max) {
-      more = true;
-      break;
-    }
     matches.push({ path: displayPath(sandbox, abs), line: Number(m[1]), text: cutText(line.slice(nul + 1 + m[0].length)) });
+  }
+  // rg searches in parallel and grep in directory order: sort so results (and the cut) are stable.
+  matches.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+  if (matches.length > plan.max) {
+    matches.length = plan.max;
+    more = true;
   }
   const warnings: string[] = [];
   if (result.truncated && !more) {
@@ -205,7 +208,8 @@ function lineMatcher(plan: SearchPlan): (line: string) => boolean {
 async function searchByReading(plan: SearchPlan): Promise<FsGrepOutput> {
   const { sandbox, root } = plan;
   const matcher = lineMatcher(plan);
-  const stat = await sandbox.fs.stat(root);
+  const stat = await statOrNull(sandbox, root);
+  if (stat === null) throw new ToolFailure('FILE_NOT_FOUND', `${root} does not exist.`, { field: 'path', hint: 'Check the path with fs_glob.' });
   const files =
     stat.type === 'directory'
       ? (await sandbox.fs.glob(plan.glob ?? '**', { cwd: root, dot: plan.dot, ...(plan.ignore === undefined ? {} : { ignore: plan.ignore }) })).map((rel) =>
