@@ -8,6 +8,12 @@ function parentOf(path: string): string {
   return index <= 0 ? '/' : path.slice(0, index);
 }
 
+/** `find -printf %T@` (`seconds.nanoseconds`) to ms, truncated like envd's timestamps (no float rounding). */
+function findTimeToMs(value: string): number {
+  const [seconds = '0', fraction = ''] = value.split('.');
+  return Number(seconds) * 1000 + Number(fraction.padEnd(3, '0').slice(0, 3));
+}
+
 const FIND_TYPES: Record<string, WatchStatEntry['type']> = { f: 'file', d: 'directory', l: 'symlink' };
 
 /**
@@ -26,7 +32,7 @@ export function createE2BWatchPort(context: E2BContext): WatchPort {
         const [type, size, mtime, ...rest] = record.split('\t');
         const path = rest.join('\t');
         if (!type || !path) continue;
-        entries.push({ path: normalizePosixPath(path), type: FIND_TYPES[type] ?? 'other', size: Number(size), mtimeMs: Math.round(Number(mtime) * 1000) });
+        entries.push({ path: normalizePosixPath(path), type: FIND_TYPES[type] ?? 'other', size: Number(size), mtimeMs: findTimeToMs(mtime ?? '0') });
       }
       return entries;
     },
