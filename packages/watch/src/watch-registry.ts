@@ -195,8 +195,10 @@ export class WatchRegistry {
       this.assertNotClosedDuring(entry);
     } catch (error) {
       this.starting.delete(entry);
+      const closedMeanwhile = this.closed || entry.closed;
       await this.closeEntry(entry);
-      throw error;
+      // An aborted baseline (closeAll while starting) surfaces as DisposedError, not as AbortError.
+      throw closedMeanwhile ? this.disposedError() : error;
     }
     this.starting.delete(entry);
     const id = `${this.backend}-watch-${++this.counter}`;

@@ -265,6 +265,78 @@ describe('fallback to polling', () => {
   });
 });
 
+describe('native start failures', () => {
+  it('falls back when inotifywait never reports ready within the timeout', async () => {
+    const silent: WatchPort = {
+      snapshot: (request) => hostSnapshot(request),
+      // A stream that starts but never prints anything until stopped (a hung transport).
+      stream: (request) =>
+        new Promise((resolve) => request.signal.addEventListener('abort', () => resolve({ code: null, stderr: '' }), { once: true })),
+    };
+    const r = new WatchRegistry({ backend: 'test', port: silent, config: { mode: 'native', pollIntervalMs: 100 }, nativeReadyTimeoutMs: 200 });
+    const reasons: string[] = [];
+    const id = await r.watch({ paths: [dir], listener: () => undefined, options: { onFallback: (reason) => reasons.push(reason) } });
+    expect(reasons).toEqual([expect.stringContaining('did not report its watches established within 200 ms')]);
+    expect(r.strategyOf(id)).toBe('polling');
+    await r.closeAll();
+  });
+
+  it('falls back when the stream fails before ready', async () => {
+    const broken: WatchPort = {
+      snapshot: (request) => hostSnapshot(request),
+      stream: () => Promise.reject(new Error('connection reset')),
+    };
+    const r = new WatchRegistry({ backend: 'test', port: broken, config: { mode: 'native', pollIntervalMs: 100 } });
+    const reasons: string[] = [];
+    await r.watch({ paths: [dir], listener: () => undefined, options: { onFallback: (reason) => reasons.push(reason) } });
+    expect(reasons).toEqual(['The inotifywait stream failed: connection reset']);
+    await r.closeAll();
+  });
+
+  it('plans again once when inotifywait exits 1 before ready (a directory vanished meanwhile)', async () => {
+    let calls = 0;
+    const racy: WatchPort = {
+      snapshot: (request) => hostSnapshot(request),
+      stream: (request) => {
+        calls++;
+        const command = calls === 1 ? `echo "Couldn't watch ${dir}: No such file or directory" >&2; exit 1` : request.command;
+        return hostStream({ ...request, command });
+      },
+    };
+    const r = new WatchRegistry({ backend: 'test', port: racy, config: { mode: 'native', pollIntervalMs: 100 } });
+    const reasons: string[] = [];
+    const c = collector();
+    const id = await r.watch({ paths: [dir], listener: c.listener, options: { onFallback: (reason) => reasons.push(reason) } });
+    expect(r.strategyOf(id)).toBe('native');
+    expect(calls).toBe(2);
+    await writeFile(`${dir}/ok.txt`, 'x');
+    await c.waitFor((e) => e.path === `${dir}/ok.txt` && e.via === 'native');
+    expect(reasons).toEqual([]);
+    await r.closeAll();
+  });
+
+  it('closeAll while a native watch is starting rejects it with DisposedError and stops inotifywait', async () => {
+    const events: string[] = [];
+    const held: WatchPort = {
+      snapshot: (request) => hostSnapshot(request),
+      // A slow transport: the real inotifywait runs, but its lines are held back, so the watch
+      // cannot become ready before closeAll.
+      stream: (request) => {
+        events.push('stream');
+        request.signal.addEventListener('abort', () => events.push('aborted'), { once: true });
+        return hostStream({ ...request, onLine: () => undefined });
+      },
+    };
+    const r = new WatchRegistry({ backend: 'test', port: held, config: { mode: 'native' } });
+    const pending = r.watch({ paths: [dir], listener: () => undefined });
+    await vi.waitFor(() => expect(events).toContain('stream'), { timeout: 5000, interval: 5 });
+    await r.closeAll();
+    await expect(pending).rejects.toMatchObject({ code: 'DISPOSED' });
+    expect(events).toEqual(['stream', 'aborted']);
+    expect(r.size).toBe(0);
+  });
+});
+
 describe('custom native strategy', () => {
   it('filters over-reported paths, coalesces, and falls back once on fail()', async () => {
     let control: Parameters<NativeWatchFactory>[0] | undefined;

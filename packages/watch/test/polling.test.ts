@@ -241,6 +241,17 @@ describe('polling', () => {
     expect(c.events).toEqual([]);
   });
 
+  it('closeAll during a baseline that honours the abort signal still rejects with DisposedError', async () => {
+    const aborting: WatchPort = {
+      snapshot: (request) =>
+        new Promise((_, reject) => request.signal?.addEventListener('abort', () => reject(new Error('snapshot aborted')), { once: true })),
+    };
+    const r = new WatchRegistry({ backend: 'test', port: aborting });
+    const pending = r.watch({ paths: [dir], listener: () => undefined });
+    await r.closeAll();
+    await expect(pending).rejects.toThrow(DisposedError);
+  });
+
   it('closeAll while a watch is starting makes that watch reject with DisposedError', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));

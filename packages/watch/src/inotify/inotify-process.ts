@@ -17,12 +17,25 @@ export interface InotifyProcessOptions {
   onExit: (reason: string) => void;
   /** Rejects the start when "Watches established." has not arrived in time (ms). */
   readyTimeoutMs: number;
+  /** Aborting it stops the process (and rejects a start still waiting for "ready"). */
+  signal: AbortSignal;
 }
 
 /** A running inotifywait. */
 export interface InotifyProcess {
   /** Aborts the stream and waits for it to settle. Idempotent; never rejects. */
   stop(): Promise<void>;
+}
+
+/** Why an inotifywait process did not become ready; `code` is its exit code when it exited. */
+export class InotifyStartError extends Error {
+  constructor(
+    message: string,
+    readonly code: number | null | undefined,
+  ) {
+    super(message);
+    this.name = 'InotifyStartError';
+  }
 }
 
 /** Describes why a stream ended, for fallback reasons and errors. */
@@ -61,14 +74,14 @@ export function startInotifyProcess(options: InotifyProcessOptions): Promise<Ino
       },
     })
     .then(
-      (result) => describeInotifyExit(result),
-      (error: unknown) => `The inotifywait stream failed: ${error instanceof Error ? error.message : String(error)}`,
+      (result) => ({ reason: describeInotifyExit(result), code: result.code }),
+      (error: unknown) => ({ reason: `The inotifywait stream failed: ${error instanceof Error ? error.message : String(error)}`, code: undefined }),
     )
-    .then((reason) => {
+    .then(({ reason, code }) => {
       if (stopped) return;
       stopped = true;
       if (ready) options.onExit(reason);
-      else settle?.reject(new Error(reason));
+      else settle?.reject(new InotifyStartError(reason, code));
     });
   const stop = async (): Promise<void> => {
     stopped = true;
@@ -79,8 +92,15 @@ export function startInotifyProcess(options: InotifyProcessOptions): Promise<Ino
     clearTimeout(timer);
   };
   const timer = setTimeout(() => {
-    settle?.reject(new Error(`inotifywait did not report its watches established within ${options.readyTimeoutMs} ms.`));
+    settle?.reject(new InotifyStartError(`inotifywait did not report its watches established within ${options.readyTimeoutMs} ms.`, undefined));
   }, options.readyTimeoutMs);
+  const onAbort = (): void => {
+    settle?.reject(new InotifyStartError('The watch was closed while inotifywait was starting.', undefined));
+    void stop();
+  };
+  if (options.signal.aborted) onAbort();
+  else options.signal.addEventListener('abort', onAbort, { once: true });
+  void streaming.then(() => options.signal.removeEventListener('abort', onAbort));
   return readyPromise.then(
     () => {
       clearTimeout(timer);

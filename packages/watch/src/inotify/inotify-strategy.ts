@@ -2,7 +2,7 @@ import type { NativeWatchFactory, NativeWatchHandle, NativeWatchRequest } from '
 import type { WatchPort } from '../watch-port';
 import type { InotifyRecord } from './inotify-parser';
 import { planInotifyWatch, planningPaths, type InotifyPlan } from './inotify-plan';
-import { startInotifyProcess, type InotifyProcess } from './inotify-process';
+import { InotifyStartError, startInotifyProcess, type InotifyProcess } from './inotify-process';
 
 type StreamingPort = WatchPort & Required<Pick<WatchPort, 'stream'>>;
 
@@ -37,7 +37,14 @@ export function createInotifyWatchFactory(options: InotifyWatchFactoryOptions): 
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_NATIVE_READY_TIMEOUT_MS;
   return async (request) => {
     const watch = new InotifyWatch(request, { port: streamingPort, readyTimeoutMs });
-    await watch.start();
+    try {
+      await watch.start();
+    } catch (error) {
+      // inotifywait exits 1 when a directory vanished between planning and watching: plan again,
+      // once. Missing inotifywait (127), timeouts and transport failures fall back at once.
+      if (!(error instanceof InotifyStartError) || error.code !== 1 || request.signal.aborted) throw error;
+      await watch.start();
+    }
     return watch;
   };
 }
@@ -89,6 +96,7 @@ class InotifyWatch implements NativeWatchHandle {
           paths: group.paths,
           recursive: group.recursive,
           readyTimeoutMs: this.options.readyTimeoutMs,
+          signal: this.request.signal,
           onRecord: (record) => this.onRecord(record),
           onExit: (reason) => this.onProcessExit(reason),
         }),
