@@ -3,7 +3,7 @@ import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readlinkSync, 
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join, delimiter } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { listProcessTree } from './process-tree';
+import { isProcessAlive, listProcessTree } from './process-tree';
 
 /**
  * A sandbox root on the host: the directories that become the sandbox's `/workspace`, `/tmp`,
@@ -235,7 +235,8 @@ function buildShadowDir(options: { source: string; target: string; hidden: Reado
 
 /**
  * Kills a process started by {@link spawnInRoot} and, through its pid namespace, every process
- * of the sandbox. Resolves once the bubblewrap process has exited. Idempotent.
+ * of the sandbox (paused ones included). Resolves once the bubblewrap process has exited and
+ * every process of the sandbox seen at the call is gone (bounded by 5 s). Idempotent.
  */
 export async function killRootProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -251,6 +252,9 @@ export async function killRootProcess(child: ChildProcess): Promise<void> {
     }
   }
   await exited;
+  // The pid namespace is torn down asynchronously: wait until every member is really gone.
+  const deadline = Date.now() + 5000;
+  while (pids.some(isProcessAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 /** Options of {@link removeIsolatedRoot}. */
