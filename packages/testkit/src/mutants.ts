@@ -231,7 +231,7 @@ export function mutateTarget(target: ConformanceTarget, mutant: ConformanceMutan
 /** Outcome of {@link findCatchingCases}. */
 export interface MutantVerdict {
   mutant: string;
-  /** Cases that pass on the real backend and fail on the mutant. */
+  /** Cases that fail on the mutant and do not fail on the real backend (pass, or do not apply to it). */
   caughtBy: string[];
   /** Cases that fail on the real backend too (they cannot count as catching). */
   failingOnControl: string[];
@@ -239,7 +239,7 @@ export interface MutantVerdict {
 
 /**
  * Runs the cases of `mutant.groups` against the real `target` (control) and the mutated one, and
- * reports which cases catch it: pass on the control, reject on the mutant. Each run uses a fresh
+ * reports which cases catch it: reject on the mutant, do not fail on the control. Each run uses a fresh
  * sandbox per case (slower, but no state leaks between a mutant and the control).
  */
 export async function findCatchingCases(options: {
@@ -247,13 +247,17 @@ export async function findCatchingCases(options: {
   mutant: ConformanceMutant;
   expect: ExpectStatic;
   cases?: readonly ConformanceCase[];
+  /** Stop once this many catching cases are found (speed); default: run every case of the groups. */
+  maxCatches?: number;
 }): Promise<MutantVerdict> {
   const { target, mutant, expect } = options;
   const cases = (options.cases ?? conformanceCases).filter((c) => (mutant.groups as readonly string[]).includes(c.group));
   const mutated = mutateTarget(target, mutant);
   const caughtBy: string[] = [];
   const failingOnControl: string[] = [];
+  const limit = options.maxCatches ?? Number.POSITIVE_INFINITY;
   for (const kase of cases) {
+    if (caughtBy.length >= limit) break;
     const modes = kase.group === 'watch' ? (['polling', 'native'] as const) : ([undefined] as const);
     for (const mode of modes) {
       const sandboxOptions: ConformanceSandboxOptions = mode === undefined ? {} : { watch: { mode, pollIntervalMs: target.tolerances?.pollIntervalMs ?? 200 } };
@@ -272,8 +276,10 @@ export async function findCatchingCases(options: {
         () => 'failed' as const,
       );
       const label = mode === undefined ? kase.id : `${kase.id}@${mode}`;
-      if (control === 'passed') caughtBy.push(label);
-      else if (control === 'failed') failingOnControl.push(label);
+      // Skipped on the control counts too: the mutant declared other capabilities and then failed under them.
+      if (control === 'failed') failingOnControl.push(label);
+      else caughtBy.push(label);
+      if (caughtBy.length >= limit) break;
     }
   }
   return { mutant: mutant.id, caughtBy, failingOnControl };

@@ -1,0 +1,44 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalSandbox } from '@kode/local';
+import type { ConformanceSandboxOptions, ConformanceTarget } from '@kode/testkit';
+
+/**
+ * A conformance target for `LocalSandbox`: every sandbox gets its own fresh host temp directory as
+ * `workDir`. `hideInotifywait` puts a shim `inotifywait` (exit 127, "command not found") first on
+ * the sandbox's PATH, so a native watch must fall back to polling.
+ *
+ * `cleanup()` removes every directory the target created; call it in `afterAll`.
+ */
+export function localConformanceTarget(overrides: Partial<ConformanceTarget> = {}): ConformanceTarget & { cleanup(): void } {
+  const root = mkdtempSync(join(tmpdir(), 'kode-e2e-local-'));
+  let shimDir: string | undefined;
+  const shim = (): string => {
+    if (shimDir === undefined) {
+      shimDir = join(root, 'no-inotifywait-bin');
+      mkdirSync(shimDir);
+      const script = join(shimDir, 'inotifywait');
+      writeFileSync(script, '#!/bin/sh\necho "inotifywait: command not found" >&2\nexit 127\n');
+      chmodSync(script, 0o755);
+    }
+    return shimDir;
+  };
+  return {
+    name: 'local',
+    supportsHideInotifywait: true,
+    create(options: ConformanceSandboxOptions) {
+      const workDir = mkdtempSync(join(root, 'sandbox-'));
+      return new LocalSandbox({
+        kind: 'local',
+        workDir,
+        ...(options.watch === undefined ? {} : { watch: options.watch }),
+        ...(options.hideInotifywait ? { env: { PATH: `${shim()}:${process.env.PATH ?? '/usr/bin:/bin'}` } } : {}),
+      });
+    },
+    cleanup() {
+      rmSync(root, { recursive: true, force: true });
+    },
+    ...overrides,
+  };
+}
