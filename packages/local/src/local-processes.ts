@@ -16,7 +16,7 @@ import {
   type WaitProcessOptions,
 } from '@kode/core';
 import { LOCAL_KIND, validateMs } from './local-config';
-import { exitCodeOf, killProcessGroup, signalGroup, spawnGroup } from './process-group';
+import { exitCodeOf, type ProcessGroup, spawnGroup } from './process-group';
 
 /** What {@link LocalProcesses} needs from its sandbox. */
 export interface ProcessHost {
@@ -31,7 +31,7 @@ export interface ProcessHost {
 interface ProcessEntry {
   id: string;
   command: string;
-  pgid: number;
+  group: ProcessGroup;
   logPath: string;
   running: boolean;
   code: number | undefined;
@@ -79,14 +79,14 @@ export class LocalProcesses implements SandboxProcesses {
     const id = `proc-${++this.counter}`;
     const logPath = join(this.host.logDir(), `${id}.log`);
     const log = await open(logPath, 'a');
-    let child: ChildProcess;
+    let spawned: { child: ChildProcess; group: ProcessGroup | undefined };
     try {
-      child = spawnGroup(command, { cwd, env, stdio: ['ignore', log.fd, log.fd] });
+      spawned = spawnGroup(command, { cwd, env, stdio: ['ignore', log.fd, log.fd] });
     } finally {
       await log.close();
     }
-    const pgid = child.pid;
-    if (pgid === undefined) {
+    const { child, group } = spawned;
+    if (group === undefined) {
       const [error] = (await once(child, 'error')) as [Error];
       throw new BackendError(`Could not start a background process: ${error.message}`, { backend: LOCAL_KIND, cause: error });
     }
@@ -94,7 +94,7 @@ export class LocalProcesses implements SandboxProcesses {
     const entry: ProcessEntry = {
       id,
       command,
-      pgid,
+      group,
       logPath,
       running: true,
       code: undefined,
@@ -181,6 +181,7 @@ export class LocalProcesses implements SandboxProcesses {
   /**
    * Signals the process's whole group. `'SIGTERM'` (default) escalates to SIGKILL after a grace
    * and, like `'SIGKILL'`, resolves once the group is gone; `'SIGINT'`/`'SIGHUP'` are only sent.
+   * Children left behind by a finished command are still in its group and are killed too.
    * Idempotent: a finished process whose group is empty is left alone.
    * @throws InvalidArgumentError for an unknown id or signal
    */
@@ -206,11 +207,11 @@ export class LocalProcesses implements SandboxProcesses {
 
   private async signal(entry: ProcessEntry, signal: ProcessSignal): Promise<void> {
     if (signal === 'SIGTERM' || signal === 'SIGKILL') {
-      await killProcessGroup(entry.pgid, { signal });
+      await entry.group.kill({ signal });
       if (entry.running) await entry.exited;
       return;
     }
-    signalGroup(entry.pgid, signal);
+    entry.group.signal(signal);
   }
 
   private status(entry: ProcessEntry): ProcessStatus {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { WatchPort, WatchSnapshotRequest, WatchStatEntry, WatchStreamRequest, WatchStreamResult } from '@kode/watch';
 import { errnoCode } from './host-errors';
 import { fileTypeOf } from './local-fs';
-import { killProcessGroup, spawnGroup } from './process-group';
+import { spawnGroup } from './process-group';
 
 
 /** Stderr kept from a streamed command, in characters. */
@@ -70,14 +70,14 @@ export class LocalWatchPort implements WatchPort {
     const { signal } = request;
     if (signal.aborted) return Promise.resolve({ code: null, stderr: '' });
     return new Promise((resolve) => {
-      const child = spawnGroup(request.command, { cwd: '/', env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const { child, group } = spawnGroup(request.command, { cwd: '/', env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
       const decoder = new TextDecoder('utf-8');
       let pending = '';
       let stderr = '';
       let stopped = false;
       const stop = (): void => {
         stopped = true;
-        if (child.pid !== undefined) void killProcessGroup(child.pid, { signal: 'SIGKILL' });
+        void group?.kill({ signal: 'SIGKILL' });
       };
       const deliver = (line: string): void => {
         if (stopped) return;
@@ -101,7 +101,7 @@ export class LocalWatchPort implements WatchPort {
       const onAbort = stop;
       signal.addEventListener('abort', onAbort, { once: true });
       child.once('error', (error) => {
-        if (child.pid !== undefined) return;
+        if (group !== undefined) return;
         signal.removeEventListener('abort', onAbort);
         resolve({ code: 127, stderr: error.message });
       });

@@ -2,7 +2,7 @@ import { TextDecoder } from 'node:util';
 import { BackendError, type ExecResult, OutputBuffer, TIMEOUT_EXIT_CODE } from '@kode/core';
 import { mapHostError } from './host-errors';
 import { LOCAL_KIND } from './local-config';
-import { exitCodeOf, killProcessGroup, SHELL, spawnGroup } from './process-group';
+import { exitCodeOf, SHELL, spawnGroup } from './process-group';
 
 /**
  * After the shell exits, how long to wait for stdout/stderr to close before giving up on them, in
@@ -69,7 +69,7 @@ export function runCommand(request: RunCommandRequest): Promise<ExecResult> {
   if (aborted) return Promise.reject(aborted.reason as Error);
   const started = performance.now();
   return new Promise<ExecResult>((resolve, reject) => {
-    const child = spawnGroup(request.command, { cwd: request.cwd, env: request.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child, group } = spawnGroup(request.command, { cwd: request.cwd, env: request.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = sink(request.maxOutputBytes, request.onStdout);
     const err = sink(request.maxOutputBytes, request.onStderr);
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -118,8 +118,8 @@ export function runCommand(request: RunCommandRequest): Promise<ExecResult> {
 
     /** Kills the group, then settles once it is gone and the pipes closed (or drained). */
     const stopTree = (): void => {
-      if (killing !== undefined || child.pid === undefined) return;
-      killing = killProcessGroup(child.pid);
+      if (killing !== undefined || group === undefined) return;
+      killing = group.kill();
       void killing.then(() => waitOrTimeout(closed, DRAIN_MS)).then(settle);
     };
 
@@ -140,7 +140,7 @@ export function runCommand(request: RunCommandRequest): Promise<ExecResult> {
     child.stderr?.on('data', onData(err));
 
     child.once('error', (error) => {
-      if (child.pid !== undefined) return; // signalling errors after start are handled by killProcessGroup
+      if (group !== undefined) return; // errors after a successful spawn are handled where we signal
       failure ??= {
         reason:
           (error as NodeJS.ErrnoException).code === 'ENOENT'
