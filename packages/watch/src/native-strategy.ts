@@ -30,10 +30,12 @@ export interface NativeWatchRequest {
   /**
    * Takes one snapshot of the watched paths and emits the differences from what the registry
    * knows (as `via: 'native'` events), then makes it the new known state. For strategies that
-   * had to re-arm (restart) and may have missed changes meanwhile. Never rejects: a failed
-   * snapshot goes to `onError`.
+   * had to re-arm (restart) and may have missed changes meanwhile. With `scope`, only those
+   * paths (recursively) are snapshotted and compared — e.g. a directory that just appeared, whose
+   * first entries may predate the native watch on it. Never rejects: a failed snapshot goes to
+   * `onError`.
    */
-  resync(): Promise<void>;
+  resync(scope?: { paths: readonly string[] }): Promise<void>;
   /** Aborted when the watch is closed (unwatch, closeAll) or falls back. */
   readonly signal: AbortSignal;
 }

@@ -1,4 +1,4 @@
-import { DisposedError, InvalidArgumentError, type WatchConfig, type WatchFilesOptions, type WatchListener, type WatchMode } from '@kode/core';
+import { DisposedError, InvalidArgumentError, isPathInside, type WatchConfig, type WatchFilesOptions, type WatchListener, type WatchMode } from '@kode/core';
 import { EventCoalescer } from './event-coalescer';
 import { createInotifyWatchFactory } from './inotify/inotify-strategy';
 import type { NativeChange, NativeWatchFactory, NativeWatchHandle, NativeWatchRequest } from './native-strategy';
@@ -43,6 +43,20 @@ export interface WatchRequest {
 export type WatchStrategyKind = 'native' | 'polling' | 'off';
 
 type EntryMode = 'starting' | 'native' | 'polling' | 'closed';
+
+/**
+ * Removes `path` from the known state, and its descendants when it was known as a directory (a
+ * directory moved away gets one event). Stale entries are not scanned (their type is unknown and
+ * scanning on every delete of a burst would be quadratic); leftovers only cause a correct
+ * `delete` at a later fallback diff.
+ */
+function forgetPath(known: KnownState, path: string): void {
+  const was = known.get(path);
+  known.delete(path);
+  if (was === undefined || was === 'stale' || was.type !== 'directory') return;
+  const prefix = path === '/' ? '/' : `${path}/`;
+  for (const key of [...known.keys()]) if (key.startsWith(prefix)) known.delete(key);
+}
 
 class WatchEntry implements PollingSubscriber {
   mode: EntryMode = 'starting';
@@ -259,7 +273,7 @@ export class WatchRegistry {
       fail: (reason) => {
         if (entry.mode === 'native') this.fallBack(entry, reason);
       },
-      resync: () => this.resync(entry),
+      resync: (scope) => this.resync(entry, scope),
     };
     let handle: NativeWatchHandle;
     try {
@@ -274,24 +288,39 @@ export class WatchRegistry {
 
   private onNativeChange(entry: WatchEntry, change: NativeChange): void {
     if (entry.mode !== 'native' || !entry.targets.includes(change.path)) return;
-    if (change.type === 'delete') entry.known.delete(change.path);
+    if (change.type === 'delete') forgetPath(entry.known, change.path);
     else entry.known.set(change.path, 'stale');
     entry.coalescer.push(change.mtimeMs === undefined ? { type: change.type, path: change.path } : { ...change });
   }
 
-  private async resync(entry: WatchEntry): Promise<void> {
+  private async resync(entry: WatchEntry, scope?: { paths: readonly string[] }): Promise<void> {
     if (entry.mode !== 'native') return;
+    const scopePaths = scope === undefined ? undefined : [...new Set(scope.paths)];
+    if (scopePaths !== undefined && scopePaths.length === 0) return;
     let fresh;
     try {
-      fresh = await this.snapshotOf(entry);
+      fresh =
+        scopePaths === undefined
+          ? await this.snapshotOf(entry)
+          : entry.targets.select(await this.port.snapshot({ paths: scopePaths, recursive: true, signal: entry.abort.signal }));
     } catch (error) {
       entry.reportError(error);
       return;
     }
     if (entry.mode !== 'native') return;
-    const changes = diffStates(entry.known, fresh);
-    entry.known = fresh;
-    for (const change of changes) entry.coalescer.push(change);
+    if (scopePaths === undefined) {
+      const changes = diffStates(entry.known, fresh);
+      entry.known = fresh;
+      for (const change of changes) entry.coalescer.push(change);
+      return;
+    }
+    const inScope = (path: string): boolean => scopePaths.some((root) => isPathInside(root, path));
+    const before: KnownState = new Map([...entry.known].filter(([path]) => inScope(path)));
+    for (const change of diffStates(before, fresh)) {
+      if (change.type === 'delete') entry.known.delete(change.path);
+      entry.coalescer.push(change);
+    }
+    for (const [path, stat] of fresh) entry.known.set(path, stat);
   }
 
   /** Native → polling under the same entry: flush, announce once, diff a fresh snapshot promptly. */

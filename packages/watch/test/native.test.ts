@@ -106,19 +106,32 @@ describe('native (real inotifywait)', () => {
     expect(new Set(c.events.map((e) => e.path))).toEqual(new Set([existing, missing]));
   });
 
-  it('covers directories created after the watch started (recursive)', async () => {
+  it('covers directories created after the watch started, including entries made before inotify saw them', async () => {
     const c = collector();
     await registry.watch({ paths: [dir], listener: c.listener });
-    await mkdir(`${dir}/sub/inner`, { recursive: true });
+    // mkdir -p and the writes race inotifywait adding watches for the new directories.
+    const script = `cd ${JSON.stringify(dir)} && mkdir -p sub/inner/deeper && echo 1 > sub/inner/f.txt && echo 2 > sub/inner/deeper/g.txt`;
+    expect(spawnSync('bash', ['-c', script]).status).toBe(0);
     await c.waitFor((e) => e.path === `${dir}/sub` && e.type === 'create');
-    // inotifywait adds watches for new directories itself; give the new one a write.
-    await vi.waitFor(
-      async () => {
-        await writeFile(`${dir}/sub/inner/f.txt`, String(Math.random()));
-        await c.waitFor((e) => e.path === `${dir}/sub/inner/f.txt`, 200);
-      },
-      { timeout: 5000, interval: 10 },
-    );
+    await c.waitFor((e) => e.path === `${dir}/sub/inner/f.txt` && e.type === 'create');
+    await c.waitFor((e) => e.path === `${dir}/sub/inner/deeper/g.txt` && e.type === 'create');
+    await writeFile(`${dir}/sub/inner/deeper/g.txt`, 'later');
+    await c.waitFor((e) => e.path === `${dir}/sub/inner/deeper/g.txt` && e.type === 'modify');
+    expect(c.events.every((e) => e.via === 'native')).toBe(true);
+  });
+
+  it('reports the contents of a directory moved into the watched tree', async () => {
+    const outside = `${dir}/outside`;
+    const watched = `${dir}/watched`;
+    await mkdir(`${outside}/pkg/lib`, { recursive: true });
+    await writeFile(`${outside}/pkg/lib/index.js`, 'x');
+    await mkdir(watched);
+    const c = collector();
+    await registry.watch({ paths: [watched], listener: c.listener });
+    await rename(`${outside}/pkg`, `${watched}/pkg`);
+    await c.waitFor((e) => e.path === `${watched}/pkg` && e.type === 'create');
+    await c.waitFor((e) => e.path === `${watched}/pkg/lib/index.js` && e.type === 'create');
+    expect(c.events.every((e) => e.path.startsWith(`${watched}/`))).toBe(true);
   });
 
   it('reports only direct children when not recursive', async () => {

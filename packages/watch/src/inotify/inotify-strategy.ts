@@ -1,3 +1,4 @@
+import { isPathInside } from '@kode/core';
 import type { NativeWatchFactory, NativeWatchHandle, NativeWatchRequest } from '../native-strategy';
 import type { WatchPort } from '../watch-port';
 import type { InotifyRecord } from './inotify-parser';
@@ -55,6 +56,8 @@ class InotifyWatch implements NativeWatchHandle {
   private rearming: Promise<void> | undefined;
   private rearmAgain = false;
   private closed = false;
+  private readonly newDirectories = new Set<string>();
+  private resyncingDirectories = false;
 
   constructor(
     private readonly request: NativeWatchRequest,
@@ -116,9 +119,32 @@ class InotifyWatch implements NativeWatchHandle {
     this.request.emit({ type: record.type, path: record.path });
     const plan = this.plan;
     if (plan === undefined) return;
+    if (record.type === 'create' && record.isDirectory && plan.recursiveDirs.some((root) => isPathInside(root, record.path))) {
+      this.resyncNewDirectory(record.path);
+    }
     const rootGone = record.type === 'delete' && plan.roots.has(record.path);
     const stepAppeared = record.type === 'create' && record.isDirectory && plan.armPoints.has(record.path);
     if (rootGone || stepAppeared) this.rearm();
+  }
+
+  /**
+   * inotifywait -r adds a watch on a new directory only after its CREATE event, so entries made in
+   * it before that (mkdir -p a/b && echo > a/b/f) are never reported, and a directory moved in
+   * brings its contents silently. Snapshot such directories (batched: one resync at a time, the
+   * directories seen meanwhile go into the next) and report what is in them.
+   */
+  private resyncNewDirectory(path: string): void {
+    this.newDirectories.add(path);
+    if (this.resyncingDirectories) return;
+    this.resyncingDirectories = true;
+    void (async () => {
+      while (this.newDirectories.size > 0 && !this.closed) {
+        const paths = [...this.newDirectories];
+        this.newDirectories.clear();
+        await this.request.resync({ paths });
+      }
+      this.resyncingDirectories = false;
+    })();
   }
 
   private onProcessExit(reason: string): void {
