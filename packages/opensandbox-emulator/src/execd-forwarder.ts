@@ -4,6 +4,9 @@ import { delay, sendJson } from './http-util';
 import type { RequestCounter } from './request-stats';
 import { execdRouteName, STREAMING_EXECD_ROUTES } from './route-table';
 
+/** Pause between the last event passed and a `cut-stream` cut (ms). */
+const CUT_DELAY_MS = 50;
+
 /** Headers never forwarded upstream. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
 /** Additionally stripped by the lifecycle server's proxy route (as the real server does). */
@@ -89,7 +92,9 @@ export class ExecdForwarder {
         const delimiter = route === 'GET /metrics/watch' ? '\n' : '\n\n';
         let seen = 0;
         let tail = '';
+        let cutting = false;
         up.on('data', (chunk: Buffer) => {
+          if (cutting) return;
           const text = chunk.toString('latin1');
           let cutAt = -1;
           const scan = tail + text;
@@ -109,12 +114,19 @@ export class ExecdForwarder {
             tail = scan.slice(-(delimiter.length - 1));
             return;
           }
-          if (cutAt > 0) res.write(chunk.subarray(0, cutAt));
+          cutting = true;
           up.destroy();
-          // drop the connection mid-stream: the client sees a truncated response
-          res.socket?.destroy();
-          res.destroy();
-          resolve();
+          // Drop the connection mid-stream (no terminating chunk): the client sees a truncated
+          // response. The cut waits a moment after the last event so the client has read it.
+          const cut = (): void => {
+            setTimeout(() => {
+              res.socket?.destroy();
+              res.destroy();
+              resolve();
+            }, CUT_DELAY_MS);
+          };
+          if (cutAt > 0) res.write(chunk.subarray(0, cutAt), cut);
+          else cut();
         });
         if (cutAfter === 0) {
           up.destroy();
@@ -123,6 +135,7 @@ export class ExecdForwarder {
           resolve();
         }
         up.on('end', () => {
+          if (cutting) return;
           res.end();
           resolve();
         });
