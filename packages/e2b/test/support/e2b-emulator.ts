@@ -6,8 +6,8 @@
  * `sandboxUrl` for debug mode).
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -90,8 +90,6 @@ let agentBundle: Promise<string> | undefined;
 function bundleAgent(): Promise<string> {
   agentBundle ??= (async () => {
     const { build } = await import('esbuild');
-    const outDir = join(tmpdir(), `kode-e2b-envd-agent-${process.pid}`);
-    await mkdir(outDir, { recursive: true });
     const result = await build({
       entryPoints: [join(here, 'envd-agent', 'main.ts')],
       bundle: true,
@@ -100,8 +98,14 @@ function bundleAgent(): Promise<string> {
       target: 'node20',
       write: false,
     });
+    const contents = result.outputFiles[0]!.contents;
+    // Content-addressed: runs share one copy and nothing accumulates in the temp dir.
+    const outDir = join(tmpdir(), `kode-e2b-envd-agent-${createHash('sha256').update(contents).digest('hex').slice(0, 12)}`);
+    await mkdir(outDir, { recursive: true });
     const out = join(outDir, 'agent.mjs');
-    await writeFile(out, result.outputFiles[0]!.contents);
+    const staging = `${out}.${process.pid}.tmp`;
+    await writeFile(staging, contents);
+    await rename(staging, out);
     return outDir;
   })();
   return agentBundle;
@@ -192,7 +196,8 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
     const sandboxId = opts.sandboxId ?? `i${randomBytes(10).toString('hex')}`;
     const root = await isolation.createRoot({ id: sandboxId });
     const envVars = opts.envVars ?? {};
-    const child = root.spawn('/usr/bin/node', ['/opt/kode-envd/agent.mjs', JSON.stringify({ home: '/home/user', envVars })], {
+    const child = root.spawn({
+      argv: ['/usr/bin/node', '/opt/kode-envd/agent.mjs', JSON.stringify({ home: '/home/user', envVars })],
       binds: [{ host: agentDir, sandbox: '/opt/kode-envd' }],
     });
     let stderr = '';
@@ -230,12 +235,6 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
     if (!sandbox) return false;
     running.delete(sandboxId);
     if (sandbox.timer) clearTimeout(sandbox.timer);
-    const exited = new Promise<void>((resolve) => {
-      if (sandbox.child.exitCode !== null || sandbox.child.signalCode !== null) resolve();
-      else sandbox.child.once('exit', () => resolve());
-    });
-    sandbox.child.kill('SIGKILL');
-    await exited;
     await sandbox.root.destroy();
     return true;
   };
