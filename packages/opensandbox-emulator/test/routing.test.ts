@@ -1,0 +1,44 @@
+// The official client works in all three routing modes; request counts do not depend on the mode.
+import { ConnectionConfig, Sandbox } from '@alibaba-group/opensandbox';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startEmulator, type EmulatorHandle, type RoutingMode } from '../src/index';
+
+const modes: { routing: RoutingMode; useServerProxy: boolean }[] = [
+  { routing: 'direct', useServerProxy: false },
+  { routing: 'direct', useServerProxy: true },
+  { routing: 'server-proxy', useServerProxy: false },
+  { routing: 'gateway', useServerProxy: false },
+];
+
+describe.each(modes)('routing $routing (useServerProxy: $useServerProxy)', ({ routing, useServerProxy }) => {
+  let emu: EmulatorHandle;
+  let sbx: Sandbox;
+
+  beforeAll(async () => {
+    emu = await startEmulator({ routing, apiKey: 'k' });
+    sbx = await Sandbox.create({ image: 'ubuntu', connectionConfig: new ConnectionConfig({ domain: emu.domain, apiKey: 'k', useServerProxy }) });
+  });
+  afterAll(async () => {
+    await sbx?.kill();
+    await sbx?.close();
+    await emu?.close();
+  });
+
+  it('runs commands (one request each), streams output and moves files', async () => {
+    emu.stats.reset();
+    const lines: string[] = [];
+    const run = await sbx.commands.run('for i in 1 2 3; do echo line-$i; sleep 0.05; done', undefined, { onStdout: (m) => void lines.push(m.text) });
+    expect(run.exitCode).toBe(0);
+    expect(lines).toEqual(['line-1', 'line-2', 'line-3']);
+    expect(emu.stats.snapshot({ api: 'execd' })).toEqual({ 'POST /command': 1 });
+    await sbx.files.writeFiles([{ path: '/workspace/r.bin', data: new Uint8Array([1, 2, 3]) }]);
+    expect(await sbx.files.readBytes('/workspace/r.bin')).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it('background logs and interrupt', async () => {
+    const bg = await sbx.commands.run('echo started; sleep 30', { background: true });
+    await vi.waitFor(async () => expect((await sbx.commands.getBackgroundCommandLogs(bg.id!)).content).toBe('started\n'), { timeout: 5000 });
+    await sbx.commands.interrupt(bg.id!);
+    expect((await sbx.commands.getCommandStatus(bg.id!)).running).toBe(false);
+  });
+});
