@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { FileInfo } from '@alibaba-group/opensandbox';
 import {
+  BackendError,
   FileNotFoundError,
   hasErrorCode,
   InvalidArgumentError,
   normalizeGlobPattern,
-  relativePosixPath,
+  quoteShellArg,
   resolveSandboxPath,
   selectGlobMatches,
   type DirEntry,
@@ -18,10 +19,13 @@ import {
   type SandboxFs,
 } from '@kode/core';
 import picomatch from 'picomatch';
+import { runCommandStream } from './command-stream';
 import type { OpenSandboxContext } from './context';
 
 /** Depth passed to execd's `GET /directories/list` for a full walk. */
 export const FULL_WALK_DEPTH = 4096;
+/** Server-side limit of the `find` behind one glob. */
+const GLOB_TIMEOUT_SECONDS = 300;
 
 function fileTypeOf(type: unknown): FileType {
   return type === 'file' || type === 'directory' || type === 'symlink' ? type : 'other';
@@ -55,8 +59,8 @@ function toStat(info: FileInfo): FileStat {
 
 /**
  * `SandboxFs` on execd's files API. Binary-safe upload and download, `stat` from `getFileInfo`,
- * `list` and `glob` from one `listDirectory` walk (glob matching is done here with the shared
- * picomatch semantics, never with the server's basename-only search).
+ * `list` from one `listDirectory` walk, `glob` from one `find` exec (matching is done here with
+ * the shared picomatch semantics, never with the server's basename-only search).
  */
 export class OpenSandboxFs implements SandboxFs {
   constructor(private readonly ctx: OpenSandboxContext) {}
@@ -198,23 +202,17 @@ export class OpenSandboxFs implements SandboxFs {
   }
 
   /**
-   * Paths matching `pattern` with the shared glob semantics: one `listDirectory` walk of `cwd`
-   * (one request), then picomatch here. A missing `cwd` gives `[]`.
+   * Paths matching `pattern` with the shared glob semantics: ONE exec of `find <cwd> -type f
+   * -print0` (regular files only, symlinks neither followed nor listed), then picomatch here via
+   * `selectGlobMatches`. A missing `cwd` gives `[]`.
    */
   async glob(pattern: string, options: GlobOptions = {}): Promise<string[]> {
     const cwd = this.resolve(options.cwd ?? this.ctx.workDir);
     const relativePattern = normalizeGlobPattern(pattern, cwd);
-    let entries: FileInfo[];
-    try {
-      entries = await this.walk(cwd, FULL_WALK_DEPTH);
-    } catch (error) {
-      if (hasErrorCode(error, 'FILE_NOT_FOUND')) return [];
-      throw error;
+    if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 0)) {
+      throw new InvalidArgumentError(`glob limit must be a non-negative integer, got ${String(options.limit)}.`, { backend: 'opensandbox' });
     }
-    const files: string[] = [];
-    for (const info of entries) {
-      if (info.type === 'file' && info.path !== cwd) files.push(relativePosixPath(cwd, info.path));
-    }
+    const files = await this.regularFiles(cwd);
     const matches = selectGlobMatches({
       files,
       pattern: relativePattern,
@@ -248,6 +246,30 @@ export class OpenSandboxFs implements SandboxFs {
     const info = infos[target] ?? Object.values(infos)[0];
     if (!info) throw new FileNotFoundError(`OpenSandbox: no such file or directory: ${target}`, { backend: 'opensandbox', path: target });
     return info;
+  }
+
+  /** Regular files below `root`, relative to it, from one `find` exec; `[]` when `root` is not a directory. */
+  private async regularFiles(root: string): Promise<string[]> {
+    const chunks: string[] = [];
+    const result = await runCommandStream({
+      sdk: this.ctx.client(),
+      command: `cd -- ${quoteShellArg(root)} 2>/dev/null || exit 3; find . -type f -print0 2>/dev/null; exit 0`,
+      options: { workingDirectory: '/', timeoutSeconds: GLOB_TIMEOUT_SECONDS },
+      onLine: (stream, line) => {
+        if (stream === 'stdout') chunks.push(line);
+      },
+    });
+    const { end } = result;
+    if (end.kind === 'failed') throw this.ctx.toError(end.error, { operation: `glob in ${root}` });
+    if (end.kind === 'error' && end.value === '3') return [];
+    if (end.kind !== 'complete') {
+      throw new BackendError(`OpenSandbox: listing the files below ${root} failed (${end.kind === 'error' ? `exit ${end.value}` : end.kind}).`, { backend: 'opensandbox' });
+    }
+    const files: string[] = [];
+    for (const entry of chunks.join('\n').split('\0')) {
+      if (entry.startsWith('./') && entry.length > 2) files.push(entry.slice(2));
+    }
+    return files;
   }
 
   private async walk(root: string, depth: number): Promise<FileInfo[]> {
