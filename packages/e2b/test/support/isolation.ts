@@ -6,6 +6,7 @@
  * depend on the primitives' details.
  */
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,14 +26,15 @@ export interface IsolationDriver {
   createRoot(options: { id: string }): Promise<IsolatedRoot>;
 }
 
-const BASE_DIR = join(tmpdir(), `kode-e2b-emulator-${process.pid}`);
+/** One shared parent; each root below it is removed when its sandbox ends. */
+const BASE_DIR = join(tmpdir(), 'kode-e2b-emulator');
 
 /** The bubblewrap driver (OpenSandbox emulator primitives); requires `bwrap`. */
 export function bubblewrapDriver(): IsolationDriver {
   return {
     name: 'bubblewrap',
     async createRoot({ id }) {
-      const dirs: RootDirs = await createIsolatedRoot({ baseDir: BASE_DIR, name: id.replace(/[^A-Za-z0-9_-]/g, '_') });
+      const dirs: RootDirs = await createIsolatedRoot({ baseDir: BASE_DIR, name: `${id.replace(/[^A-Za-z0-9_-]/g, '_')}-${randomBytes(4).toString('hex')}` });
       const home = join(dirs.stateDir, 'home');
       await mkdir(join(home, 'user'), { recursive: true });
       const children: ChildProcess[] = [];
