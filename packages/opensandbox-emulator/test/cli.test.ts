@@ -7,8 +7,8 @@ import { isProcessAlive } from '../src/index';
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
 
-function startCli(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const url = new Promise<string>((resolve, reject) => {
@@ -55,5 +55,12 @@ describe('kode-opensandbox-emulator CLI', () => {
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toContain('--routing must be direct, server-proxy or gateway');
     expect(run.stderr()).toContain('Usage: kode-opensandbox-emulator');
+  });
+
+  it('names the package to install when bubblewrap is missing', async () => {
+    const run = startCli(['--port', '0'], { ...process.env, PATH: '/nonexistent' });
+    run.url.catch(() => undefined);
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toContain('apt-get install -y bubblewrap');
   });
 });

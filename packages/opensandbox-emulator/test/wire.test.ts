@@ -264,6 +264,60 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect(body['/tmp/dl.bin']!.modified_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
   });
 
+  it('a foreground command returns when bash exits, even if a child keeps the output open', async () => {
+    const started = Date.now();
+    const res = await fetch(`${execd}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'sleep 5 & echo started' }) });
+    const { events } = await rawEvents(res);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(events.filter((e) => e.type === 'stdout').map((e) => e.text)).toEqual(['started']);
+    expect(events.at(-1)?.type).toBe('execution_complete');
+  });
+
+  it('uid runs the command as another user', async () => {
+    const res = await fetch(`${execd}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'id -u; id -g', uid: 65534, gid: 65534 }) });
+    expect((await rawEvents(res)).events.filter((e) => e.type === 'stdout').map((e) => e.text)).toEqual(['65534', '65534']);
+  });
+
+  it('EXECD_API_GRACE_SHUTDOWN from the create env delays the end of the stream', async () => {
+    const res = await fetch(`${emu.url}/v1/sandboxes`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ ...CREATE, env: { EXECD_API_GRACE_SHUTDOWN: '400ms' } }) });
+    const { id: graceId } = (await res.json()) as { id: string };
+    const ep = await endpoint(emu, { id: graceId, port: 44772, headers: auth });
+    const run = await fetch(`http://${ep.body.endpoint}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'true' }) });
+    const { events } = await rawEvents(run);
+    const ended = Date.now();
+    expect(ended - (events.at(-1)!.timestamp as number)).toBeGreaterThanOrEqual(350);
+    await fetch(`${emu.url}/v1/sandboxes/${graceId}`, { method: 'DELETE', headers: auth });
+  });
+
+  it('GET /metrics/watch streams one JSON object per line', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${execd}/metrics/watch`, { signal: controller.signal });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('\n')) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const first = JSON.parse(text.split('\n')[0]!) as Record<string, number>;
+    expect(Object.keys(first).sort()).toEqual(['cpu_count', 'cpu_used_pct', 'mem_total_mib', 'mem_used_mib', 'timestamp']);
+  });
+
+  it('other ports are reached through /proxy/{port} (execd forwards inside the sandbox)', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const server = `require('http').createServer((q, s) => s.end('hello from ' + q.url)).listen(${port}, '127.0.0.1')`;
+    await fetch(`${execd}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: `node -e "${server}"`, background: true }) }).then((r) => r.text());
+    const ep = (await endpoint(emu, { id, port, headers: auth })).body.endpoint;
+    expect(ep).toMatch(new RegExp(`/proxy/${port}$`));
+    let body = '';
+    for (let i = 0; i < 200 && body === ''; i++) {
+      const r = await fetch(`http://${ep}/some/path?q=1`);
+      if (r.status === 200) body = await r.text();
+      else await r.text();
+    }
+    expect(body).toBe('hello from /some/path?q=1');
+    const proxied = (await endpoint(emu, { id, port, query: '?use_server_proxy=true', headers: auth })).body.endpoint;
+    expect(await (await fetch(`http://${proxied}/x`)).text()).toBe('hello from /x');
+  });
+
   it('endpoint formats in direct mode, and use_server_proxy=true', async () => {
     const direct = await endpoint(emu, { id, port: 44772, headers: auth });
     expect(direct.body.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
