@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSandbox } from '@kode/local';
@@ -12,7 +12,7 @@ import type { ConformanceSandboxOptions, ConformanceTarget } from '@kode/testkit
  * `cleanup()` removes every directory the target created; call it in `afterAll`.
  */
 export function localConformanceTarget(overrides: Partial<ConformanceTarget> = {}): ConformanceTarget & { cleanup(): void } {
-  const root = mkdtempSync(join(tmpdir(), 'kode-e2e-local-'));
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'kode-e2e-local-')));
   let shimDir: string | undefined;
   const shim = (): string => {
     if (shimDir === undefined) {
