@@ -88,6 +88,13 @@ describe('LocalSandbox.processes', () => {
     expect(await sandbox.processes.wait(id)).toMatchObject({ running: false, code: 137 });
   });
 
+  it('never misses the exit of a command that ends at once', async () => {
+    const sandbox = await openSandbox();
+    const started = await Promise.all(Array.from({ length: 20 }, (_, i) => sandbox.processes.start(`exit ${i}`)));
+    const statuses = await Promise.all(started.map(({ id }) => sandbox.processes.wait(id, { timeoutMs: 10_000 })));
+    statuses.forEach((status, i) => expect(status).toMatchObject({ running: false, code: i }));
+  });
+
   it('lists processes in start order with their status', async () => {
     const sandbox = await openSandbox();
     const a = await sandbox.processes.start('exit 4');

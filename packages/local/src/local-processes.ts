@@ -1,5 +1,4 @@
 import { type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -82,19 +81,18 @@ export class LocalProcesses implements SandboxProcesses {
     let spawned: { child: ChildProcess; group: ProcessGroup | undefined };
     try {
       spawned = spawnGroup(command, { cwd, env, stdio: ['ignore', log.fd, log.fd] });
-    } finally {
+    } catch (error) {
       await log.close();
+      throw new BackendError(`Could not start a background process: ${(error as Error).message}`, { backend: LOCAL_KIND, cause: error });
     }
     const { child, group } = spawned;
-    if (group === undefined) {
-      const [error] = (await once(child, 'error')) as [Error];
-      throw new BackendError(`Could not start a background process: ${error.message}`, { backend: LOCAL_KIND, cause: error });
-    }
-    child.unref();
+    // Listeners go on before any await: a short command can exit (or fail to spawn) meanwhile.
+    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+    child.on('error', () => undefined); // later errors come from signalling, handled where we signal
     const entry: ProcessEntry = {
       id,
       command,
-      group,
+      group: group as ProcessGroup,
       logPath,
       running: true,
       code: undefined,
@@ -106,7 +104,12 @@ export class LocalProcesses implements SandboxProcesses {
         });
       }),
     };
-    child.on('error', () => undefined); // signalling errors are handled where we signal
+    await log.close(); // the child holds its own copies of the descriptor
+    if (group === undefined) {
+      const error = await spawnError;
+      throw new BackendError(`Could not start a background process: ${error.message}`, { backend: LOCAL_KIND, cause: error });
+    }
+    child.unref();
     this.entries.set(id, entry);
     return { id };
   }

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { describeConformance } from '@kode/testkit';
 import { afterAll } from 'vitest';
 import { LocalSandbox } from '../src/index';
@@ -8,34 +8,14 @@ import { LocalSandbox } from '../src/index';
 /** One directory per run holding every sandbox's workDir; removed after the file. */
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'kode-local-conformance-')));
 let counter = 0;
-let hiddenPath: string | undefined;
 
-/**
- * A PATH directory with a symlink to every executable on the real PATH except `inotifywait`, so
- * a sandbox can run ordinary commands while native watching has to fall back to polling.
- */
-function pathWithoutInotifywait(): string {
-  if (hiddenPath !== undefined) return hiddenPath;
-  const dir = join(base, 'bin-without-inotifywait');
-  mkdirSync(dir);
-  for (const source of (process.env.PATH ?? '').split(delimiter)) {
-    let names: string[];
-    try {
-      names = readdirSync(source);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      if (name === 'inotifywait') continue;
-      try {
-        if (!statSync(join(source, name)).isFile()) continue;
-        symlinkSync(join(source, name), join(dir, name));
-      } catch {
-        // first PATH entry wins; unreadable entries are skipped
-      }
-    }
-  }
-  hiddenPath = dir;
+/** A PATH entry whose `inotifywait` answers like a missing command (exit 127), put first on PATH. */
+function shimDir(): string {
+  const dir = join(base, 'no-inotifywait-bin');
+  const script = join(dir, 'inotifywait');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(script, '#!/bin/sh\necho "inotifywait: command not found" >&2\nexit 127\n');
+  chmodSync(script, 0o755);
   return dir;
 }
 
@@ -51,7 +31,7 @@ describeConformance({
       kind: 'local',
       workDir,
       ...(options.watch === undefined ? {} : { watch: options.watch }),
-      ...(options.hideInotifywait === true ? { env: { PATH: pathWithoutInotifywait() } } : {}),
+      ...(options.hideInotifywait === true ? { env: { PATH: `${shimDir()}:${process.env.PATH ?? '/usr/bin:/bin'}` } } : {}),
     });
   },
 });
