@@ -1,4 +1,0 @@
-import { describeConformance } from '@kode/testkit';
-import { openSandboxTarget } from './conformance-target';
-
-describeConformance(openSandboxTarget('server-proxy'));
