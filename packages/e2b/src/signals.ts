@@ -1,22 +1,3 @@
-/** Signal numbers by name (Linux), for `128 + n` exit codes. */
-const SIGNAL_NUMBERS: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};
-
 /** Go's `syscall.Signal.String()` texts, as envd reports them in `status`/`error` ("signal: killed"). */
 const GO_SIGNAL_TEXT: Record<string, number> = {
   hangup: 1,
@@ -35,11 +16,6 @@ const GO_SIGNAL_TEXT: Record<string, number> = {
   'alarm clock': 14,
   terminated: 15,
 };
-
-/** The number of a signal name such as `'SIGTERM'`. */
-export function signalNumber(name: string): number | undefined {
-  return SIGNAL_NUMBERS[name];
-}
 
 /**
  * The contract's exit code for an envd end event: envd reports `exitCode: -1` and
