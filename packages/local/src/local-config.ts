@@ -58,6 +58,8 @@ export interface ResolvedLocalConfig {
   env: Record<string, string>;
   execTimeoutMs: number;
   watchMode: WatchMode;
+  /** Whether `watch.mode` was given (else it is the host's default, which `toConfig()` leaves out). */
+  watchModeExplicit: boolean;
   pollIntervalMs: number | undefined;
   sandboxId: string | undefined;
 }
@@ -134,6 +136,7 @@ export function resolveLocalConfig(config: unknown): ResolvedLocalConfig {
   const execTimeoutMs = validateMs(config.execTimeoutMs, { name: 'execTimeoutMs' }) ?? DEFAULT_LOCAL_EXEC_TIMEOUT_MS;
 
   let watchMode = DEFAULT_LOCAL_WATCH_MODE;
+  let watchModeExplicit = false;
   let pollIntervalMs: number | undefined;
   if (config.watch !== undefined) {
     if (!isPlainObject(config.watch)) fail('watch must be an object { mode?, pollIntervalMs? }.');
@@ -143,6 +146,7 @@ export function resolveLocalConfig(config: unknown): ResolvedLocalConfig {
     if (mode !== undefined) {
       if (!WATCH_MODES.includes(mode as WatchMode)) fail(`watch.mode must be one of ${WATCH_MODES.join(', ')}, got ${JSON.stringify(mode)}.`);
       watchMode = mode as WatchMode;
+      watchModeExplicit = true;
     }
     pollIntervalMs = validateMs(interval, { name: 'watch.pollIntervalMs', min: MIN_POLL_INTERVAL_MS });
   }
@@ -152,5 +156,5 @@ export function resolveLocalConfig(config: unknown): ResolvedLocalConfig {
     if (typeof config.sandboxId !== 'string' || config.sandboxId === '') fail('sandboxId must be a non-empty string.');
     sandboxId = config.sandboxId;
   }
-  return { workDir, allowPaths, env, execTimeoutMs, watchMode, pollIntervalMs, sandboxId };
+  return { workDir, allowPaths, env, execTimeoutMs, watchMode, watchModeExplicit, pollIntervalMs, sandboxId };
 }

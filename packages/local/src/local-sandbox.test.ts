@@ -9,8 +9,8 @@ import {
   SandboxFactory,
   SandboxNotFoundError,
 } from '@kode/core';
-import { describe, expect, it } from 'vitest';
-import { LOCAL_CAPABILITIES, LocalSandbox, localSandboxId, type LocalSandboxConfig } from './index';
+import { describe, expect, it, vi } from 'vitest';
+import { LOCAL_CAPABILITIES, LocalSandbox, localSandboxId, type LocalSandboxConfig, NATIVE_WATCH_AVAILABLE } from './index';
 import { openSandbox, tempDir, track } from '../test/local-fixtures';
 
 const isInvalid = (e: unknown): boolean => InvalidArgumentError.isInstance(e);
@@ -59,7 +59,16 @@ describe('LocalSandbox config', () => {
   it('defaults workDir to process.cwd() and resolves relative allowPaths against workDir', () => {
     const sandbox = new LocalSandbox({ kind: 'local', allowPaths: ['shared'] });
     expect(sandbox.workDir).toBe(process.cwd());
-    expect(sandbox.toConfig().allowPaths).toEqual([resolve(process.cwd(), 'shared')]);
+    expect(sandbox.toConfig()).toEqual({ kind: 'local', workDir: process.cwd(), allowPaths: [resolve(process.cwd(), 'shared')], execTimeoutMs: 120_000 });
+  });
+
+  it('defaults the watch mode to native where inotifywait is available, else polling', async () => {
+    const sandbox = await openSandbox();
+    const events: string[] = [];
+    await sandbox.watchFiles(['.'], (e) => events.push(`${e.via}:${e.type}:${e.path}`));
+    await writeFile(join(sandbox.workDir, 'f.txt'), 'x');
+    const via = NATIVE_WATCH_AVAILABLE ? 'native' : 'polling';
+    await vi.waitFor(() => expect(events).toContain(`${via}:create:${sandbox.workDir}/f.txt`), { timeout: 10_000, interval: 20 });
   });
 
   it('is what SandboxFactory.create builds for kind local', () => {

@@ -220,18 +220,20 @@ export class LocalSandbox implements Sandbox {
 
   /**
    * A JSON-safe config that restores this sandbox (same workDir, same id): `kind`, `workDir`,
-   * `allowPaths`, `execTimeoutMs`, `watch` and, once known, `sandboxId`. `env` may hold secrets, so
+   * `allowPaths`, `execTimeoutMs`, the `watch` options that were given (a defaulted mode is left
+   * out, so the restoring host picks its own default) and, once known, `sandboxId`. `env` may hold secrets, so
    * it is included only with `{ includeSecrets: true }`. Callable in any state.
    */
   toConfig(options: ToConfigOptions = {}): LocalSandboxConfig & Record<string, unknown> {
-    const watch: { mode: NonNullable<LocalSandboxConfig['watch']>['mode']; pollIntervalMs?: number } = { mode: this.config.watchMode };
+    const watch: NonNullable<LocalSandboxConfig['watch']> = {};
+    if (this.config.watchModeExplicit) watch.mode = this.config.watchMode;
     if (this.config.pollIntervalMs !== undefined) watch.pollIntervalMs = this.config.pollIntervalMs;
     const config: LocalSandboxConfig & Record<string, unknown> = {
       kind: LOCAL_KIND,
       workDir: this.workDir,
       execTimeoutMs: this.config.execTimeoutMs,
-      watch,
     };
+    if (Object.keys(watch).length > 0) config.watch = watch;
     if (this.config.allowPaths.length > 0) config.allowPaths = [...this.config.allowPaths];
     if (options.includeSecrets === true && Object.keys(this.config.env).length > 0) config.env = { ...this.config.env };
     const sandboxId = this.ready?.sandboxId ?? this.config.sandboxId;
