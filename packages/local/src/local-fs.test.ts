@@ -59,6 +59,15 @@ describe('LocalFs confinement', () => {
     expect(await sandbox.fs.exists('dangling')).toBe(true);
   });
 
+  it('reports symlink loops as InvalidArgumentError, also when the loop is dangling', async () => {
+    const sandbox = await openSandbox();
+    await symlink('loop-b', join(sandbox.workDir, 'loop-a'));
+    await symlink('loop-a', join(sandbox.workDir, 'loop-b'));
+    await expect(sandbox.fs.read('loop-a')).rejects.toSatisfy(isInvalid);
+    await expect(sandbox.fs.write('loop-a/x.txt', 'x')).rejects.toSatisfy(isInvalid);
+    expect((await sandbox.fs.stat('loop-a')).type).toBe('symlink');
+  });
+
   it('follows symlinks that stay inside, and allows allowPaths and the temp directory', async () => {
     const extra = await tempDir();
     const sandbox = await openSandbox({ allowPaths: [extra] });
