@@ -21,8 +21,10 @@ describeConformance({
       apiUrl: emulator.apiUrl,
       sandboxUrl: emulator.sandboxUrl,
       timeoutMs: 600_000,
+      // This emulator template hides inotifywait, which the emulated envd's WatchDir relies on
+      // (real envd uses fsnotify): watchDir then fails and the watch must fall back to polling.
+      ...(options.hideInotifywait ? { template: 'kode-no-inotify' } : {}),
       ...(options.watch === undefined ? {} : { watch: options.watch }),
     }),
-  // Native watch is E2B's watchDir, not inotifywait inside the sandbox: hiding the tool does not apply.
-  supportsHideInotifywait: false,
+  supportsHideInotifywait: true,
 });

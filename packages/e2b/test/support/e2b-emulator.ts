@@ -42,6 +42,18 @@ export interface InjectedFault {
   times?: number;
 }
 
+/** How sandboxes of one template differ from the default root. */
+export interface TemplateProfile {
+  /** Commands made unavailable inside the sandbox. */
+  hideCommands?: string[];
+}
+
+/** The templates every emulator knows unless told otherwise. */
+export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateProfile>> = {
+  base: {},
+  'kode-no-inotify': { hideCommands: ['inotifywait'] },
+};
+
 /** A running emulated sandbox. */
 export interface EmulatedSandbox {
   sandboxId: string;
@@ -58,8 +70,11 @@ export interface EmulatedSandbox {
 export interface E2BEmulatorOptions {
   /** The API key the control plane accepts (`X-API-KEY`). Default `e2b_emulator_key`. */
   apiKey?: string;
-  /** Templates that exist. Default `['base']`. */
-  templates?: string[];
+  /**
+   * Templates that exist, by name. Default: `base`, and `kode-no-inotify` (like `base`, but
+   * `inotifywait` is hidden inside, so envd's WatchDir fails: the native-watch fallback case).
+   */
+  templates?: Record<string, TemplateProfile>;
   /** Isolation driver. Default bubblewrap. */
   isolation?: IsolationDriver;
 }
@@ -169,7 +184,7 @@ function listen(server: Server): Promise<string> {
 /** Starts the emulator (control plane + sandbox proxy) on random loopback ports. */
 export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promise<E2BEmulator> {
   const apiKey = options.apiKey ?? 'e2b_emulator_key';
-  const templates = new Set(options.templates ?? ['base']);
+  const templates = new Map(Object.entries(options.templates ?? DEFAULT_TEMPLATES));
   const isolation = options.isolation ?? bubblewrapDriver();
   const requests: RecordedRequest[] = [];
   const faults: InjectedFault[] = [];
@@ -196,9 +211,11 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
     const sandboxId = opts.sandboxId ?? `i${randomBytes(10).toString('hex')}`;
     const root = await isolation.createRoot({ id: sandboxId });
     const envVars = opts.envVars ?? {};
+    const profile = templates.get(opts.templateId ?? 'base') ?? {};
     const child = root.spawn({
       argv: ['/usr/bin/node', '/opt/kode-envd/agent.mjs', JSON.stringify({ home: '/home/user', envVars })],
       binds: [{ host: agentDir, sandbox: '/opt/kode-envd' }],
+      ...(profile.hideCommands ? { hideCommands: profile.hideCommands } : {}),
     });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
