@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { symlink } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '@kode/core';
 import { createToolState, fsGrepTool, type FsGrepOutput, type GrepEngine } from '../src/index';
@@ -121,6 +122,21 @@ describe('fs_grep', () => {
     for (const engine of engines) {
       const state = createToolState({ sandbox, settings: { grepEngine: engine } });
       expect(errorOf(await fsGrepTool.execute({ pattern: '(unclosed', regex: true, path: 'p' }, { sandbox, state }), 'INVALID_INPUT').field).toBe('pattern');
+    }
+  });
+
+  beforeAll(async () => {
+    await symlink('/etc', `${sandbox.workDir}/escape`);
+    await symlink(`${sandbox.workDir}/p/src`, `${sandbox.workDir}/inside-link`);
+  });
+
+  it('keeps a confined sandbox confined: a root outside it is PATH_OUTSIDE_SANDBOX, as for fs_read', async () => {
+    for (const engine of engines) {
+      const state = createToolState({ sandbox, settings: { grepEngine: engine } });
+      errorOf(await fsGrepTool.execute({ pattern: 'root', path: '/etc' }, { sandbox, state }), 'PATH_OUTSIDE_SANDBOX');
+      errorOf(await fsGrepTool.execute({ pattern: 'root', path: '../..' }, { sandbox, state }), 'PATH_OUTSIDE_SANDBOX');
+      errorOf(await fsGrepTool.execute({ pattern: 'root', path: 'escape' }, { sandbox, state }), 'PATH_OUTSIDE_SANDBOX');
+      expect(where(await grep(engine, { pattern: 'needle', path: 'inside-link' }))).toEqual(['inside-link/app.ts:2', 'inside-link/deep/er/nested.ts:1', 'inside-link/util.js:1']);
     }
   });
 

@@ -1,4 +1,4 @@
-import { hasCapability, isPathInside, relativePosixPath, type Sandbox } from '@kode/core';
+import { hasCapability, isPathInside, relativePosixPath, shellCommand, type Sandbox } from '@kode/core';
 import { z } from 'zod';
 import { isBinaryContent, isBinaryText } from '../binary-detect';
 import { defineTool } from '../define-tool';
@@ -210,12 +210,17 @@ async function searchByReading(plan: SearchPlan): Promise<FsGrepOutput> {
   const matcher = lineMatcher(plan);
   const stat = await statOrNull(sandbox, root);
   if (stat === null) throw new ToolFailure('FILE_NOT_FOUND', `${root} does not exist.`, { field: 'path', hint: 'Check the path with fs_glob.' });
-  const files =
-    stat.type === 'directory'
-      ? (await sandbox.fs.glob(plan.glob ?? '**', { cwd: root, dot: plan.dot, ...(plan.ignore === undefined ? {} : { ignore: plan.ignore }) })).map((rel) =>
-          joinRoot(root, rel),
-        )
-      : [root];
+  const listDir = async (): Promise<string[]> =>
+    (await sandbox.fs.glob(plan.glob ?? '**', { cwd: root, dot: plan.dot, ...(plan.ignore === undefined ? {} : { ignore: plan.ignore }) })).map((rel) => joinRoot(root, rel));
+  let files: string[];
+  if (stat.type === 'directory') {
+    files = await listDir();
+  } else if (stat.type === 'symlink') {
+    // `stat` does not follow links: a link to a directory lists like one, a link to a file is searched as a file.
+    files = await listDir().catch(() => [root]);
+  } else {
+    files = [root];
+  }
   const binary = hasCapability(sandbox.capabilities, 'fs.binary');
   const perFile: GrepMatch[][] = [];
   const warnings: string[] = [];
@@ -296,6 +301,17 @@ export const fsGrepTool = defineTool({
       max: input.max_results,
       signal,
     };
+    if (hasCapability(sandbox.capabilities, 'fs.confined')) {
+      // The command runs outside the fs guard (exec is not confined), so check the root the way
+      // every fs method does: real path inside the sandbox's roots, else PathOutsideSandboxError.
+      const stat = await statOrNull(sandbox, plan.root);
+      if (stat?.type === 'symlink') {
+        // rg/grep follow a symlink given as the root: check where it really leads.
+        const target = (await sandbox.exec(shellCommand(['readlink', '-f', '--', plan.root]), { timeoutMs: 30_000 })).stdout.trim();
+        if (target === '') throw new ToolFailure('FILE_NOT_FOUND', `${plan.root} is a dangling symbolic link.`, { field: 'path' });
+        await sandbox.fs.stat(target);
+      }
+    }
     if (settings.grepEngine !== 'read') {
       const viaCommand = await searchWithCommand(plan, { engine: settings.grepEngine, maxOutputBytes: settings.grepMaxOutputBytes });
       if (viaCommand) return viaCommand;
