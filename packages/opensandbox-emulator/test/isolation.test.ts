@@ -1,4 +1,5 @@
 // Isolation like a container: files, processes, env, profiles, exits, crashes and clean shutdown.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -141,6 +142,25 @@ describe('clean shutdown', () => {
     expect(pids.filter(isProcessAlive)).toEqual([]);
     expect(existsSync(emu.stateDir)).toBe(false);
     await Promise.all(boxes.map((s) => s.close()));
+  });
+});
+
+describe('a killed host takes its sandboxes with it', () => {
+  it('SIGKILL of the emulator process leaves no sandbox process behind', async () => {
+    const fixture = join(import.meta.dirname, 'fixtures', 'host-then-hang.ts');
+    const host = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: join(import.meta.dirname, '..', '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    const pids = await new Promise<number[]>((resolve, reject) => {
+      let out = '';
+      host.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as number[]);
+      });
+      host.on('exit', (code) => reject(new Error(`fixture exited early (${code})`)));
+    });
+    expect(pids.length).toBeGreaterThanOrEqual(4);
+    expect(pids.every(isProcessAlive)).toBe(true);
+    host.kill('SIGKILL');
+    await vi.waitFor(() => expect(pids.filter(isProcessAlive)).toEqual([]), { timeout: 10_000, interval: 50 });
   });
 });
 
