@@ -16,6 +16,7 @@ import {
 } from '@kode/core';
 import { LOCAL_KIND, validateMs } from './local-config';
 import { exitCodeOf, type ProcessGroup, spawnGroup } from './process-group';
+import { spawnFailure } from './run-command';
 
 /** What {@link LocalProcesses} needs from its sandbox. */
 export interface ProcessHost {
@@ -106,8 +107,7 @@ export class LocalProcesses implements SandboxProcesses {
     };
     await log.close(); // the child holds its own copies of the descriptor
     if (group === undefined) {
-      const error = await spawnError;
-      throw new BackendError(`Could not start a background process: ${error.message}`, { backend: LOCAL_KIND, cause: error });
+      throw spawnFailure(await spawnError, cwd);
     }
     child.unref();
     this.entries.set(id, entry);

@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
-import { BackendError, type ExecResult, OutputBuffer, TIMEOUT_EXIT_CODE } from '@kode/core';
+import { BackendError, type ExecResult, OutputBuffer, type SandboxError, TIMEOUT_EXIT_CODE } from '@kode/core';
 import { mapHostError } from './host-errors';
 import { LOCAL_KIND } from './local-config';
 import { exitCodeOf, SHELL, spawnGroup } from './process-group';
@@ -38,6 +39,15 @@ interface StreamSink {
 
 function sink(maxBytes: number, callback: ((chunk: string) => void) | undefined): StreamSink {
   return { buffer: new OutputBuffer(maxBytes), decoder: new TextDecoder('utf-8'), callback };
+}
+
+/**
+ * The error for a failed spawn. Node reports a missing `cwd` and a missing shell alike (ENOENT on
+ * `spawn /bin/bash`), so the cwd is looked at: gone → `FileNotFoundError`, else `BackendError`.
+ */
+export function spawnFailure(error: Error, cwd: string): SandboxError {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(cwd)) return mapHostError(error, { op: 'exec cwd', path: cwd });
+  return new BackendError(`Could not start ${SHELL}: ${error.message}`, { backend: LOCAL_KIND, cause: error });
 }
 
 function waitOrTimeout(promise: Promise<void>, ms: number): Promise<void> {
@@ -141,12 +151,7 @@ export function runCommand(request: RunCommandRequest): Promise<ExecResult> {
 
     child.once('error', (error) => {
       if (group !== undefined) return; // errors after a successful spawn are handled where we signal
-      failure ??= {
-        reason:
-          (error as NodeJS.ErrnoException).code === 'ENOENT'
-            ? new BackendError(`Could not start ${SHELL}: ${error.message}`, { backend: LOCAL_KIND, cause: error })
-            : mapHostError(error, { op: 'exec', path: request.cwd }),
-      };
+      failure ??= { reason: spawnFailure(error, request.cwd) };
       settle();
     });
     child.once('exit', (code, sig) => {
