@@ -136,6 +136,14 @@ export class E2BSandbox implements Sandbox {
     });
   }
 
+  /**
+   * The underlying `e2b` `Sandbox`, for what this package does not wrap (pty, metrics, pause,
+   * signed URLs). Do not `kill()` it yourself: `dispose()` owns that. @throws NotInitializedError before `init()`
+   */
+  getClient(): E2BClient {
+    return this.client();
+  }
+
   /** The E2B sandbox id (pass it as `sandboxId` to restore). @throws NotInitializedError before `init()` */
   getSandboxId(): string {
     return this.client().sandboxId;

@@ -18,7 +18,8 @@ const BACKEND = 'e2b';
 
 const CONNECTION_PATTERN = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed|terminated|network error|UND_ERR_SOCKET|UND_ERR_CONNECT/i;
 
-const HINTS = {
+/** The advice attached to mapped errors (stable keys; texts may improve). */
+export const E2B_HINTS = {
   auth: 'Check the E2B API key: pass `apiKey` or set E2B_API_KEY (https://e2b.dev/dashboard?tab=keys).',
   rateLimit: 'E2B is rate limiting this API key or team (concurrent sandboxes or requests). Retry after a back-off, or kill sandboxes you no longer need.',
   sandboxGone:
@@ -83,27 +84,27 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
       ...(extra.status === undefined ? {} : { status: extra.status }),
     });
 
-  if (name === 'AbortError') return build('REQUEST_TIMEOUT', HINTS.requestTimeout);
-  if (name === 'AuthenticationError' || status === 401 || status === 403) return build('AUTHENTICATION_FAILED', HINTS.auth);
-  if (name === 'RateLimitError' || status === 429) return build('RATE_LIMITED', HINTS.rateLimit);
-  if (name === 'ServiceBusyError' || status === 503) return build('BACKEND_ERROR', HINTS.busy, { retryable: true, status: 503 });
-  if (name === 'SandboxNotFoundError') return build('SANDBOX_NOT_FOUND', HINTS.sandboxGone);
+  if (name === 'AbortError') return build('REQUEST_TIMEOUT', E2B_HINTS.requestTimeout);
+  if (name === 'AuthenticationError' || status === 401 || status === 403) return build('AUTHENTICATION_FAILED', E2B_HINTS.auth);
+  if (name === 'RateLimitError' || status === 429) return build('RATE_LIMITED', E2B_HINTS.rateLimit);
+  if (name === 'ServiceBusyError' || status === 503) return build('BACKEND_ERROR', E2B_HINTS.busy, { retryable: true, status: 503 });
+  if (name === 'SandboxNotFoundError') return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   if (name === 'FileNotFoundError') return build('FILE_NOT_FOUND');
   if (name === 'NotFoundError' || status === 404) {
-    if (context.operation.startsWith('create')) return build('IMAGE_PULL_FAILED', HINTS.template(context.template));
+    if (context.operation.startsWith('create')) return build('IMAGE_PULL_FAILED', E2B_HINTS.template(context.template));
     if (context.path !== undefined) return build('FILE_NOT_FOUND');
-    return build('SANDBOX_NOT_FOUND', HINTS.sandboxGone);
+    return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   }
   if (name === 'TimeoutError') {
     // The client formats three different conditions as TimeoutError; its message says which.
-    if (/requestTimeoutMs|handshake timed out|idle for/.test(raw)) return build('REQUEST_TIMEOUT', HINTS.requestTimeout);
+    if (/requestTimeoutMs|handshake timed out|idle for/.test(raw)) return build('REQUEST_TIMEOUT', E2B_HINTS.requestTimeout);
     if (/'timeoutMs' — the total time|deadline_exceeded/.test(raw)) return build('REQUEST_TIMEOUT', 'A long-running request exceeded its `timeoutMs`.');
-    return build('SANDBOX_NOT_FOUND', HINTS.sandboxGone);
+    return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   }
   if (name === 'InvalidArgumentError' || status === 400) return build('INVALID_ARGUMENT');
-  if (name === 'NotEnoughSpaceError' || status === 507) return build('BACKEND_ERROR', HINTS.disk, { status: 507 });
-  if (name === 'TemplateError') return build('BACKEND_ERROR', HINTS.templateOutdated);
-  if (status === 502) return build('SANDBOX_NOT_FOUND', HINTS.sandboxGone);
-  if (connectionFailure(error)) return build('CONNECTION_FAILED', HINTS.connection);
+  if (name === 'NotEnoughSpaceError' || status === 507) return build('BACKEND_ERROR', E2B_HINTS.disk, { status: 507 });
+  if (name === 'TemplateError') return build('BACKEND_ERROR', E2B_HINTS.templateOutdated);
+  if (status === 502) return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
+  if (connectionFailure(error)) return build('CONNECTION_FAILED', E2B_HINTS.connection);
   return build('BACKEND_ERROR', undefined, status === undefined ? {} : { status, retryable: status >= 500 });
 }

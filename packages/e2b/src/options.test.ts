@@ -57,6 +57,10 @@ describe('resolveE2BOptions', () => {
     expect((error as Error).message).toContain(name);
   });
 
+  it('rejects unknown keys, naming them', () => {
+    expect(() => resolveE2BOptions({ ...base, timeout: 5 } as unknown as E2BSandboxConfig, {})).toThrow(/Unknown e2b option `timeout`/);
+  });
+
   it('rejects a config of another kind', () => {
     expect(() => resolveE2BOptions({ kind: 'local' } as unknown as E2BSandboxConfig, {})).toThrow(/kind: 'e2b'/);
   });

@@ -90,6 +90,25 @@ export const DEFAULT_E2B_TEMPLATE = 'base';
 
 const MAX_LIFETIME_MS = 86_400_000;
 
+const KNOWN_KEYS = new Set([
+  'kind',
+  'apiKey',
+  'sandboxId',
+  'template',
+  'timeoutMs',
+  'execTimeoutMs',
+  'requestTimeoutMs',
+  'envs',
+  'metadata',
+  'domain',
+  'workDir',
+  'watch',
+  'lifecycle',
+  'apiUrl',
+  'sandboxUrl',
+  'debug',
+]);
+
 function fail(message: string): never {
   throw new InvalidArgumentError(message, { backend: 'e2b' });
 }
@@ -137,11 +156,14 @@ function envValue(env: Record<string, string | undefined>, name: string): string
 
 /**
  * Validates `config` and fills defaults (`apiKey` from `E2B_API_KEY`). Pure apart from reading
- * `env`. @throws InvalidArgumentError naming the bad option
+ * `env`. Unknown keys are rejected (typos must not pass silently).
+ * @throws InvalidArgumentError naming the bad option
  */
 export function resolveE2BOptions(config: E2BSandboxConfig, env: Record<string, string | undefined> = process.env): ResolvedE2BOptions {
   if (typeof config !== 'object' || config === null) fail('E2B sandbox config must be an object.');
   if (config.kind !== 'e2b') fail(`E2B sandbox config needs kind: 'e2b', got ${JSON.stringify(config.kind)}.`);
+  const unknown = Object.keys(config).filter((key) => !KNOWN_KEYS.has(key));
+  if (unknown.length > 0) fail(`Unknown e2b option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `\`${k}\``).join(', ')}; known: ${[...KNOWN_KEYS].join(', ')}.`);
   const workDir = optionalString(config.workDir, 'workDir') ?? DEFAULT_E2B_WORKDIR;
   if (!workDir.startsWith('/') || workDir.includes('\0')) fail(`e2b option \`workDir\` must be an absolute path, got ${JSON.stringify(workDir)}.`);
   const lifecycle = config.lifecycle;
