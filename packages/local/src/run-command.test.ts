@@ -11,5 +11,4 @@ describe('runCommand', () => {
     expect(FileNotFoundError.isInstance(error)).toBe(true);
     expect((error as FileNotFoundError).path).toBe(gone);
   });
-
 });
