@@ -1,7 +1,7 @@
 // Isolation like a container: files, processes, env, profiles, exits, crashes and clean shutdown.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionConfig, Sandbox, SandboxManager } from '@alibaba-group/opensandbox';
@@ -86,6 +86,35 @@ describe('sandboxes are isolated from each other and from the host', () => {
     expect(minimal.exitCode).toBe(1);
     const other = await b.commands.run('command -v ls && ls --version | head -1');
     expect(other.exitCode).toBe(0);
+  });
+
+  it('volumes: host paths (rw / ro / subPath) and PVCs shared between sandboxes', async () => {
+    const hostDir = await mkdtemp(join(tmpdir(), 'kode-vol-'));
+    try {
+      await mkdir(join(hostDir, 'sub'));
+      await writeFile(join(hostDir, 'marker.txt'), 'host-marker\n');
+      const volumes = [
+        { name: 'rw', host: { path: hostDir }, mountPath: '/mnt/rw' },
+        { name: 'ro', host: { path: hostDir }, mountPath: '/mnt/ro', readOnly: true },
+        { name: 'sub', host: { path: hostDir }, mountPath: '/mnt/sub', subPath: 'sub' },
+        { name: 'data', pvc: { claimName: 'shared-claim' }, mountPath: '/data' },
+      ];
+      const one = await Sandbox.create({ image: 'ubuntu', connectionConfig: config, volumes });
+      const run = await one.commands.run('cat /mnt/rw/marker.txt; echo w > /mnt/rw/from-sandbox; echo x > /mnt/ro/nope 2>/dev/null || echo ro-refused; echo s > /mnt/sub/in-sub; echo p > /data/p.txt');
+      expect(run.logs.stdout.map((m) => m.text)).toEqual(['host-marker', 'ro-refused']);
+      expect(await readFile(join(hostDir, 'from-sandbox'), 'utf8')).toBe('w\n');
+      expect(await readFile(join(hostDir, 'sub', 'in-sub'), 'utf8')).toBe('s\n');
+      const two = await Sandbox.create({ image: 'ubuntu', connectionConfig: config, volumes: [{ name: 'data', pvc: { claimName: 'shared-claim' }, mountPath: '/pvc' }] });
+      expect((await two.commands.run('cat /pvc/p.txt')).logs.stdout[0]?.text).toBe('p');
+      const missing = await Sandbox.create({ image: 'ubuntu', connectionConfig: config, volumes: [{ name: 'gone', host: { path: '/nonexistent-kode' }, mountPath: '/x' }] }).catch((e: unknown) => e);
+      expect(missing).toMatchObject({ statusCode: 400, error: { code: 'VOLUME::HOST_PATH_NOT_FOUND' } });
+      for (const s of [one, two]) {
+        await s.kill();
+        await s.close();
+      }
+    } finally {
+      await rm(hostDir, { recursive: true, force: true });
+    }
   });
 
   it('kill leaves no process behind', async () => {
