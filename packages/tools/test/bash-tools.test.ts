@@ -138,10 +138,23 @@ describe('bash_run background, bash_logs, bash_kill', () => {
 
     const again = okData(await bashKillTool.execute({ shell_id: id }, { sandbox, state }));
     expect(again.wasRunning).toBe(false);
-    expect(again.status).toContain('nothing to kill');
+    expect(again.status).toContain('already finished');
     const final = okData(await bashLogsTool.execute({ shell_id: id }, { sandbox, state }));
     expect(final.running).toBe(false);
     expect(final.status).toMatch(/exited with code/);
+  });
+
+  it('bash_kill also stops children left behind by a finished background command', async () => {
+    const dir = sandbox.workDir;
+    const started = okData(await bashRunTool.execute({ cmd: `sleep 600 & echo $! > ${dir}/orphan.pid; echo spawned`, background: true }, { sandbox, state }));
+    if (!started.background) throw new Error('expected background');
+    const logs = okData(await bashLogsTool.execute({ shell_id: started.shellId, wait_ms: 10_000 }, { sandbox, state }));
+    expect(logs.running).toBe(false);
+    const orphan = Number((await sandbox.fs.read('orphan.pid')).trim());
+    expect(isAlive(orphan)).toBe(true);
+    const killed = okData(await bashKillTool.execute({ shell_id: started.shellId }, { sandbox, state }));
+    expect(killed.wasRunning).toBe(false);
+    await vi.waitFor(() => expect(isAlive(orphan)).toBe(false), { timeout: 10_000, interval: 20 });
   });
 
   it('waits for a background command with wait_ms and reports its exit code', async () => {

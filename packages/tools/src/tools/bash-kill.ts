@@ -34,7 +34,8 @@ export interface BashKillOutput {
 /**
  * `bash_kill`: stops a background process and its whole process tree through
  * `sandbox.processes.kill`, then waits (up to 15 s) until the sandbox reports it gone.
- * Killing a finished process is a no-op reported as such. Errors: `PROCESS_NOT_FOUND`, `UNSUPPORTED`.
+ * A finished process is signalled too (children it left in its group stop; `wasRunning: false`).
+ * Errors: `PROCESS_NOT_FOUND`, `UNSUPPORTED`.
  */
 export const bashKillTool = defineTool({
   name: 'bash_kill',
@@ -52,14 +53,15 @@ export const bashKillTool = defineTool({
         field: 'shell_id',
       });
     }
-    if (before.running) await withKnownProcess(id, () => sandbox.processes.kill(id, input.signal));
+    // Always signal: a finished leader may have left children in its group, and kill is idempotent.
+    await withKnownProcess(id, () => sandbox.processes.kill(id, input.signal));
     const after = before.running
       ? await withKnownProcess(id, () =>
           sandbox.processes.wait(id, { timeoutMs: KILL_CONFIRM_MS, ...(signal === undefined ? {} : { signal }) }),
         )
       : before;
     const status = !before.running
-      ? `already finished (code ${after.code === undefined ? 'unknown' : String(after.code)}); nothing to kill`
+      ? `already finished (code ${after.code === undefined ? 'unknown' : String(after.code)}); any processes it left behind were signalled`
       : after.running
         ? `sent ${input.signal}, but it was still running ${KILL_CONFIRM_MS} ms later; try signal SIGKILL`
         : `stopped (code ${after.code === undefined ? 'unknown' : String(after.code)})`;
