@@ -21,15 +21,20 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-/** Alternates `a` and `b` (after a warm-up) so drift on a shared machine hits both alike. */
+/** Interleaves `a` and `b` (after a warm-up), swapping which goes first every round, so drift and order effects on a shared machine hit both alike. */
 async function pair(rounds: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
   await a();
   await b();
   const ta: number[] = [];
   const tb: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    ta.push(await time(a));
-    tb.push(await time(b));
+    if (i % 2 === 0) {
+      ta.push(await time(a));
+      tb.push(await time(b));
+    } else {
+      tb.push(await time(b));
+      ta.push(await time(a));
+    }
   }
   return [median(ta), median(tb)];
 }
@@ -50,7 +55,7 @@ try {
 
   // exec round trip
   const [oursExec, rawExec] = await pair(
-    40,
+    60,
     () => sandbox.exec('echo hi'),
     () => raw.commands.run('echo hi', { workingDirectory: '/workspace', timeoutSeconds: 120 }),
   );
@@ -60,7 +65,7 @@ try {
   for (const size of [1 * MIB, 32 * MIB]) {
     const data = new Uint8Array(size);
     for (let i = 0; i < size; i++) data[i] = (i * 31 + 7) & 0xff;
-    const rounds = size > MIB ? 5 : 15;
+    const rounds = size > MIB ? 9 : 31;
     const [oursW, rawW] = await pair(
       rounds,
       () => sandbox.fs.write('/workspace/bench-ours.bin', data),
@@ -95,7 +100,7 @@ try {
     oursGlob,
     rawGlob,
     'ms',
-    `ours: one listDirectory walk + picomatch (${oursCount} matches); raw: the server's basename-only search (${rawCount} matches)`,
+    `ours: one find exec + picomatch (${oursCount} matches); raw: the server's basename-only search (${rawCount} matches)`,
   );
 
   // polling cost at 1000 watched files: one tick = one snapshot exec, vs one getFileInfo per file
@@ -124,6 +129,23 @@ try {
 } finally {
   await sandbox.dispose().catch(() => undefined);
   await emulator.close();
+}
+
+// exec against execd's real 1 s post-completion grace period (ours returns at the final event)
+const slow = await startEmulator({ streamGraceMs: 1000 });
+const slowSandbox = new OpenSandbox({ kind: 'opensandbox', endpoint: slow.url, apiKey: '' });
+try {
+  await slowSandbox.init();
+  const slowRaw = slowSandbox.getClient();
+  const [oursSlow, rawSlow] = await pair(
+    5,
+    () => slowSandbox.exec('echo hi'),
+    () => slowRaw.commands.run('echo hi', { workingDirectory: '/workspace', timeoutSeconds: 120 }),
+  );
+  row('exec round trip, execd grace 1 s', oursSlow, rawSlow, 'ms', 'as the real execd (EXECD_API_GRACE_SHUTDOWN=1s): commands.run waits for the response to close');
+} finally {
+  await slowSandbox.dispose().catch(() => undefined);
+  await slow.close();
 }
 
 console.log(`\n@kode/opensandbox vs raw @alibaba-group/opensandbox (emulator, direct routing, streamGraceMs ${grace})\n`);
