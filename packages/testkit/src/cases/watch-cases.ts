@@ -270,37 +270,34 @@ export const watchCases: readonly ConformanceCase[] = [
   {
     id: 'watch.unwatch-during-burst',
     group: 'watch',
-    title: 'unwatching in the middle of a burst: nothing arrives after unwatchFiles resolves',
+    title: 'unwatching while files keep changing: nothing arrives after unwatchFiles resolves',
     async run(ctx) {
       const dir = await watchDir(ctx);
+      const control = `${ctx.workdir}/burst-control`;
+      await ctx.sandbox.fs.mkdir(control);
+      const stop = `${control}/stop`;
+      const afterUnwatch = `${control}/after-unwatch`;
       const rec = await WatchRecorder.start(ctx.sandbox, [dir]);
-      const burst = ctx.sandbox.exec(`${burstCommand(dir, 400)}; i=0; while [ "$i" -lt 400 ]; do printf "%s" "x$i" > "f-$i.txt"; i=$((i+1)); done`, { timeoutMs: 60_000 });
+      // Writes continuously until told to stop (bounded to 6000 writes), so unwatch lands mid-burst;
+      // once it sees the after-unwatch marker it writes 100 more files before it may stop.
+      const writer = [
+        `cd ${quoteShellArg(dir)} && i=0; extra=0`,
+        `while [ "$i" -lt 6000 ]; do printf "%s" "$i" > "f-$((i % 100)).txt"; i=$((i+1))`,
+        `if [ -e ${quoteShellArg(afterUnwatch)} ]; then extra=$((extra+1)); if [ "$extra" -gt 100 ] && [ -e ${quoteShellArg(stop)} ]; then break; fi; fi`,
+        'sleep 0.005; done',
+      ].join('; ');
+      const burst = ctx.sandbox.exec(writer, { timeoutMs: 120_000 });
+      burst.catch(() => undefined);
       try {
-        await new Promise<void>((resolve, reject) => {
-          const check = setInterval(() => {
-            if (rec.events.length > 0) {
-              clearInterval(check);
-              resolve();
-            }
-          }, 10);
-          burst.then(
-            () => setTimeout(() => {
-              clearInterval(check);
-              if (rec.events.length > 0) resolve();
-              else reject(new Error('no event arrived during the burst'));
-            }, ctx.tolerances.watchLatencyMs),
-            (error: unknown) => {
-              clearInterval(check);
-              reject(error instanceof Error ? error : new Error(String(error)));
-            },
-          );
-        });
+        await waitUntil(() => rec.events.length > 0, { timeoutMs: ctx.tolerances.watchLatencyMs, what: 'the first event of the burst' });
       } finally {
         await unwatch(ctx.sandbox, rec);
       }
       rec.mark();
-      ctx.expect((await burst).code).toBe(0);
-      await ctx.sandbox.exec(burstCommand(dir, 50));
+      await ctx.sandbox.fs.write(afterUnwatch, '');
+      await ctx.sandbox.fs.write(stop, '');
+      const result = await burst;
+      ctx.expect(result.code).toBe(0);
       await expectQuiet(ctx, rec);
     },
   },
