@@ -32,12 +32,25 @@ function occurrences(text: string, needle: string): number[] {
 }
 
 /**
+ * fs_read shows CRLF files without the `\r`, so a model's multi-line `old_string` uses `\n`. When
+ * the file has CRLF line ends and `old_string` has a bare `\n` but does not match as given, both
+ * strings are converted to CRLF; anything else is left exactly as given.
+ */
+function withFileLineEndings(text: string, edit: LiteralEdit): LiteralEdit {
+  const { oldString, newString } = edit;
+  if (!text.includes('\r\n') || !oldString.includes('\n') || oldString.includes('\r') || text.includes(oldString)) return edit;
+  const crlf = (s: string): string => s.replace(/\r?\n/g, '\r\n');
+  return { ...edit, oldString: crlf(oldString), newString: crlf(newString) };
+}
+
+/**
  * Applies one literal edit. Matching is exact (no regex, no whitespace folding); the replacement
- * is spliced in by index or split/join, so `$` sequences stay literal.
+ * is spliced in by index or split/join, so `$` sequences stay literal. In a CRLF file a multi-line
+ * `old_string` written with `\n` matches the file's `\r\n` (and `new_string` gets `\r\n` too).
  * @throws ToolFailure `INVALID_INPUT` (empty or unchanged text), `NO_MATCH`, `AMBIGUOUS_MATCH` (lists the lines)
  */
 export function applyLiteralEdit(text: string, edit: LiteralEdit, fieldPrefix = ''): LiteralEditResult {
-  const { oldString, newString, replaceAll } = edit;
+  const { oldString, newString, replaceAll } = withFileLineEndings(text, edit);
   if (oldString === '') {
     throw new ToolFailure('INVALID_INPUT', 'old_string must not be empty.', { field: `${fieldPrefix}old_string`, hint: 'To create or overwrite a file use fs_write.' });
   }

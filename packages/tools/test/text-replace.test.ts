@@ -47,6 +47,14 @@ describe('applyLiteralEdit', () => {
     expect(failure(() => applyLiteralEdit('abc', { oldString: 'x', newString: 'y', replaceAll: false }, 'edits.2.')).field).toBe('edits.2.old_string');
   });
 
+  it('matches a \\n-written multi-line old_string in a CRLF file and keeps the file CRLF', () => {
+    const out = applyLiteralEdit('a\r\nb\r\nc\r\n', { oldString: 'a\nb', newString: 'A\nB\nX', replaceAll: false });
+    expect(out.text).toBe('A\r\nB\r\nX\r\nc\r\n');
+    // An LF file, or an old_string that already matches, is left exactly as given.
+    expect(applyLiteralEdit('a\nb\n', { oldString: 'a\nb', newString: 'x\ny', replaceAll: false }).text).toBe('x\ny\n');
+    expect(applyLiteralEdit('a\r\nb\nc', { oldString: 'b\nc', newString: 'q\nr', replaceAll: false }).text).toBe('a\r\nq\nr');
+  });
+
   it('counts non-overlapping occurrences like split', () => {
     const out = applyLiteralEdit('aaaa', { oldString: 'aa', newString: 'b', replaceAll: true });
     expect(out.text).toBe('bb');
