@@ -54,6 +54,7 @@ export interface RegistrySettings {
 /** Owns every sandbox: create (root + agent), pause/resume, delete, expiry. */
 export class SandboxRegistry {
   private readonly sandboxes = new Map<string, SandboxRecord>();
+  private readonly creating = new Set<Promise<SandboxRecord>>();
   private closed = false;
 
   constructor(
@@ -84,6 +85,16 @@ export class SandboxRegistry {
    */
   async create(req: CreateRequest): Promise<SandboxRecord> {
     if (this.closed) throw new ApiError(503, 'DOCKER::INITIALIZATION_ERROR', 'The emulator is shutting down.');
+    const pending = this.provision(req);
+    this.creating.add(pending);
+    try {
+      return await pending;
+    } finally {
+      this.creating.delete(pending);
+    }
+  }
+
+  private async provision(req: CreateRequest): Promise<SandboxRecord> {
     if (req.snapshotId !== undefined) throw new ApiError(404, 'SNAPSHOT::NOT_FOUND', `Snapshot ${req.snapshotId} not found.`);
     const uri = req.image!.uri;
     const refused = this.faults.takeCreateFault('image-pull-failure', uri);
@@ -151,6 +162,10 @@ export class SandboxRegistry {
       root,
       agent,
     };
+    if (this.closed) {
+      await removeIsolatedRoot(root, { processes: [agent.child] });
+      throw new ApiError(503, 'DOCKER::INITIALIZATION_ERROR', 'The emulator is shutting down.');
+    }
     if (this.settings.directListeners) record.front = await this.startFront(record);
     this.sandboxes.set(id, record);
     void agent.exited.then(({ code, signal }) => {
@@ -203,6 +218,8 @@ export class SandboxRegistry {
   /** Deletes every sandbox and refuses new ones. */
   async close(): Promise<void> {
     this.closed = true;
+    // creates in flight finish (or fail) first, so none adds a sandbox after the sweep
+    await Promise.allSettled([...this.creating]);
     await Promise.all([...this.sandboxes.values()].map((s) => this.delete(s)));
   }
 

@@ -1,6 +1,6 @@
 // Isolation like a container: files, processes, env, profiles, exits, crashes and clean shutdown.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,20 @@ import {
   startEmulator,
   type EmulatorHandle,
 } from '../src/index';
+
+/** Host pids whose command line mentions `text` (e.g. an emulator's state directory). */
+function processesMentioning(text: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(text) && isProcessAlive(Number(name))) out.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
 
 function output(child: ReturnType<typeof spawnInRoot>): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
@@ -171,6 +185,23 @@ describe('clean shutdown', () => {
     expect(pids.filter(isProcessAlive)).toEqual([]);
     expect(existsSync(emu.stateDir)).toBe(false);
     await Promise.all(boxes.map((s) => s.close()));
+  });
+});
+
+describe('close() during a create', () => {
+  it('leaves no sandbox process behind', async () => {
+    const emu = await startEmulator();
+    const inFlight = fetch(`${emu.url}/v1/sandboxes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ image: { uri: 'ubuntu' }, entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: {} }),
+    }).then((r) => r.status, () => 'connection closed');
+    // wait until the sandbox's bubblewrap process exists, then close mid-create
+    await vi.waitFor(() => expect(processesMentioning(emu.stateDir).length).toBeGreaterThan(0), { timeout: 5000, interval: 5 });
+    await emu.close();
+    expect(processesMentioning(emu.stateDir)).toEqual([]);
+    expect([503, 202, 'connection closed']).toContain(await inFlight);
+    expect(emu.sandboxIds()).toEqual([]);
   });
 });
 
