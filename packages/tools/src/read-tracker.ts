@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { FileNotFoundError, hasCapability, type FileStat, type Sandbox, type WatchEvent } from '@kode/core';
 
 /** How a tracked file stands relative to the agent's last read or write of it. */
@@ -7,8 +8,11 @@ export type TrackedFileState = 'unread' | 'fresh' | 'changed';
 export interface ExternalChange {
   /** Absolute sandbox path. */
   path: string;
-  /** What saw it: a watch event (`'watch'`) or a stat comparison before a write (`'stat'`). */
-  via: 'watch' | 'stat';
+  /**
+   * What saw it: a watch event (`'watch'`), a stat comparison before a write (`'stat'`), or the
+   * content an edit loaded differing from what the agent last read or wrote (`'content'`).
+   */
+  via: 'watch' | 'stat' | 'content';
 }
 
 /** Options of {@link ReadTracker}. */
@@ -36,8 +40,16 @@ interface Baseline {
   size: number;
 }
 
+/** Digest of text content, to compare what an edit loads with what the agent last saw. */
+function digest(text: string): string {
+  // A leading BOM is ignored: some readers keep it, others drop it.
+  return createHash('sha256').update(text.startsWith('\uFEFF') ? text.slice(1) : text, 'utf8').digest('base64');
+}
+
 interface Entry {
   baseline: Baseline | undefined;
+  /** Digest of the full text last read or written, when known (not for binary reads). */
+  hash: string | undefined;
   changed: boolean;
   writing: number;
 }
@@ -54,9 +66,10 @@ function sameStat(a: Baseline, b: Baseline): boolean {
  *
  * Changes are seen two ways: watch events (`sandbox.watchFiles`, one watch per tracked file, set
  * up on first read) mark a file changed as soon as they arrive, after a stat shows the file
- * differs from the agent's own last record — so the agent's own writes never count; and before
+ * differs from the agent's own last record — so the agent's own writes never count; before
  * every write the current stat (mtime and size) is compared with that record, which covers
- * backends without watches, `watch.mode: 'off'` and the lag of polling watches.
+ * backends without watches, `watch.mode: 'off'` and the lag of polling watches; and edits, which
+ * load the file anyway, compare its content digest with the last one read or written.
  *
  * Owns its watches: call {@link dispose} (idempotent) before disposing the sandbox or dropping the tracker.
  */
@@ -89,14 +102,17 @@ export class ReadTracker {
     return entry.changed ? 'changed' : 'fresh';
   }
 
-  /** Records that the agent read `path`, whose stat (taken before the read) is `stat`. */
-  recordRead(path: string, stat: FileStat): void {
-    this.remember(this.sandbox.fs.resolve(path), stat);
+  /**
+   * Records that the agent read `path`, whose stat (taken before the read) is `stat`; `content` is
+   * the whole text read (omit it for binary files).
+   */
+  recordRead(path: string, stat: FileStat, content?: string): void {
+    this.remember(this.sandbox.fs.resolve(path), stat, content);
   }
 
-  /** Records the agent's own write of `path`; `stat` is the file's stat after the write. */
-  recordWrite(path: string, stat: FileStat): void {
-    this.remember(this.sandbox.fs.resolve(path), stat);
+  /** Records the agent's own write of `content` to `path`; `stat` is the file's stat after the write. */
+  recordWrite(path: string, stat: FileStat, content?: string): void {
+    this.remember(this.sandbox.fs.resolve(path), stat, content);
   }
 
   /**
@@ -155,6 +171,27 @@ export class ReadTracker {
     await Promise.all([...this.watches.values()]);
   }
 
+  /**
+   * For edits, after loading the file: whether `content` is what the agent last read or wrote.
+   * Catches changes a stat cannot see (same size within the backend's mtime resolution). Passes
+   * when no digest is on record.
+   */
+  checkContent(path: string, content: string): WriteCheck {
+    const abs = this.sandbox.fs.resolve(path);
+    const entry = this.entries.get(abs);
+    if (!entry?.baseline || entry.hash === undefined || entry.hash === digest(content)) return { ok: true };
+    if (!entry.changed) {
+      entry.changed = true;
+      this.notify({ path: abs, via: 'content' });
+    }
+    return {
+      ok: false,
+      code: 'FILE_CHANGED',
+      message: `${abs} changed since it was last read (its content differs from what this agent read or wrote).`,
+      hint: 'Read it again with fs_read, then redo the change against the new content.',
+    };
+  }
+
   /** Stops every watch. Idempotent; the tracker keeps working by stat comparisons afterwards. */
   async dispose(): Promise<void> {
     this.disposed = true;
@@ -167,15 +204,16 @@ export class ReadTracker {
   private entry(abs: string): Entry {
     let entry = this.entries.get(abs);
     if (!entry) {
-      entry = { baseline: undefined, changed: false, writing: 0 };
+      entry = { baseline: undefined, hash: undefined, changed: false, writing: 0 };
       this.entries.set(abs, entry);
     }
     return entry;
   }
 
-  private remember(abs: string, stat: FileStat): void {
+  private remember(abs: string, stat: FileStat, content: string | undefined): void {
     const entry = this.entry(abs);
     entry.baseline = { mtimeMs: stat.mtimeMs, size: stat.size };
+    entry.hash = content === undefined ? undefined : digest(content);
     entry.changed = false;
     this.ensureWatch(abs);
   }

@@ -1,4 +1,5 @@
-import { utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Sandbox } from '@kode/core';
@@ -73,6 +74,33 @@ describe.each(['native', 'polling', 'off'] as const)('read-before-write tracker 
     const future = new Date(Date.now() + 60_000);
     await utimes(join(dir, 't/same.txt'), future, future);
     errorOf(await fsWriteTool.execute({ path: 't/same.txt', content: 'c' }, { sandbox, state }), 'FILE_CHANGED');
+  });
+});
+
+describe('tracker content check', () => {
+  it('catches a change that keeps size and mtime when an edit loads the file', async () => {
+    const { sandbox, dir, close } = await localSandbox({ watch: 'off' });
+    try {
+      const changes: ExternalChange[] = [];
+      const state = createToolState({ sandbox, trackReads: { onExternalChange: (c) => changes.push(c) } });
+      await sandbox.fs.write('c.txt', '\uFEFFalpha\n');
+      const before = await stat(join(dir, 'c.txt'));
+      okData(await fsReadTool.execute({ path: 'c.txt' }, { sandbox, state }));
+      // A BOM file read and edited by the agent itself is not a change.
+      okData(await fsEditTool.execute({ path: 'c.txt', old_string: 'alpha', new_string: 'gamma' }, { sandbox, state }));
+      const own = await stat(join(dir, 'c.txt'));
+      execFileSync('cp', ['-p', join(dir, 'c.txt'), join(dir, 'ref')]);
+      await writeFile(join(dir, 'c.txt'), '\uFEFFdelta\n');
+      execFileSync('touch', ['-r', join(dir, 'ref'), join(dir, 'c.txt')]);
+      expect((await stat(join(dir, 'c.txt'))).mtimeMs).toBe(own.mtimeMs);
+      expect(before.size).toBe(own.size);
+      const error = errorOf(await fsEditTool.execute({ path: 'c.txt', old_string: 'delta', new_string: 'x' }, { sandbox, state }), 'FILE_CHANGED');
+      expect(error.message).toContain('content differs');
+      expect(changes).toEqual([{ path: `${sandbox.workDir}/c.txt`, via: 'content' }]);
+      expect(await sandbox.fs.read('c.txt')).toBe('\uFEFFdelta\n');
+    } finally {
+      await close();
+    }
   });
 });
 

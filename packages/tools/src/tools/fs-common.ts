@@ -20,10 +20,17 @@ export function assertNotDirectory(path: string, stat: FileStat | null, field = 
 }
 
 /** @throws ToolFailure `FILE_NOT_READ` / `FILE_CHANGED` when the tracker refuses the write */
-export function assertWritable(tracker: ReadTracker | undefined, path: string, stat: FileStat | null): void {
+export function assertWritable(tracker: ReadTracker | undefined, path: string, stat: FileStat | null, field = 'path'): void {
   if (!tracker) return;
   const check = tracker.check(path, stat);
-  if (!check.ok) throw new ToolFailure(check.code, check.message, { hint: check.hint, field: 'path' });
+  if (!check.ok) throw new ToolFailure(check.code, check.message, { hint: check.hint, field });
+}
+
+/** @throws ToolFailure `FILE_CHANGED` when the loaded content is not what the agent last saw */
+export function assertUnchangedContent(tracker: ReadTracker | undefined, path: string, content: string, field = 'path'): void {
+  if (!tracker) return;
+  const check = tracker.checkContent(path, content);
+  if (!check.ok) throw new ToolFailure(check.code, check.message, { hint: check.hint, field });
 }
 
 /**
@@ -35,7 +42,7 @@ export async function writeTracked(options: { sandbox: Sandbox; tracker: ReadTra
   const done = tracker?.beginWrite(path);
   try {
     await sandbox.fs.write(path, data);
-    if (tracker) tracker.recordWrite(path, await sandbox.fs.stat(path));
+    if (tracker) tracker.recordWrite(path, await sandbox.fs.stat(path), data);
   } finally {
     done?.();
   }

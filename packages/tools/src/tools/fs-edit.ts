@@ -3,7 +3,7 @@ import { isBinaryText } from '../binary-detect';
 import { defineTool, type ResolvedToolContext } from '../define-tool';
 import { ToolFailure } from '../tool-error';
 import { applyLiteralEdit, countTextLines } from '../text-replace';
-import { assertNotDirectory, assertWritable, statOrNull, writeTracked } from './fs-common';
+import { assertNotDirectory, assertUnchangedContent, assertWritable, statOrNull, writeTracked } from './fs-common';
 
 /** Input of `fs_edit`. */
 export const fsEditInput = z
@@ -44,9 +44,10 @@ export async function loadForEdit(context: ResolvedToolContext, path: string, fi
   if (stat.size > settings.maxFileBytes) {
     throw new ToolFailure('FILE_TOO_LARGE', `${path} is ${stat.size} bytes, more than the edit tools load (${settings.maxFileBytes}).`, { field });
   }
-  assertWritable(tracker, path, stat);
+  assertWritable(tracker, path, stat, field);
   const text = await sandbox.fs.read(path);
   if (isBinaryText(text)) throw new ToolFailure('BINARY_FILE', `${path} is a binary file; it cannot be edited as text.`, { field });
+  assertUnchangedContent(tracker, path, text, field);
   return text;
 }
 

@@ -114,7 +114,7 @@ export const fsReadTool = defineTool({
         };
       }
     }
-    tracker?.recordRead(path, stat);
+    tracker?.recordRead(path, stat, text);
     const lines = splitLines(text);
     const total = lines.length;
     if (total === 0) {
