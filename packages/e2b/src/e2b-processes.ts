@@ -92,6 +92,7 @@ export class E2BProcesses implements SandboxProcesses {
     const script = `${wrapInProcessGroup(WRAPPER)} kode-bg ${quoteShellArg(command)}`;
     let handle: CommandHandle;
     let onReady: () => void = () => undefined;
+    let seen = '';
     const ready = new Promise<void>((resolve) => (onReady = resolve));
     try {
       handle = await this.context.client().commands.run(script, {
@@ -101,7 +102,8 @@ export class E2BProcesses implements SandboxProcesses {
         timeoutMs: 0,
         ...(options.env === undefined ? {} : { envs: options.env }),
         onStdout: (chunk) => {
-          if (chunk.includes(READY_MARKER)) onReady();
+          seen = (seen + chunk).slice(-2 * READY_MARKER.length);
+          if (seen.includes(READY_MARKER)) onReady();
         },
       });
     } catch (error) {

@@ -182,7 +182,11 @@ export class E2BSandbox implements Sandbox {
 
   /** Watches paths; resolves once live. Relative paths resolve against `workDir`. */
   watchFiles(paths: string[], listener: WatchListener, options?: WatchFilesOptions): Promise<string> {
-    this.lifecycle.assertReady();
+    try {
+      this.lifecycle.assertReady();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     if (!Array.isArray(paths) || paths.length === 0) return Promise.reject(new InvalidArgumentError('watchFiles needs a non-empty array of paths.', { backend: 'e2b' }));
     if (typeof listener !== 'function') return Promise.reject(new InvalidArgumentError('watchFiles needs a listener function.', { backend: 'e2b' }));
     const absolute = paths.map((p) => resolveSandboxPath(this.workDir, p));
