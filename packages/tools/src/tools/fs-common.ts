@@ -20,15 +20,17 @@ export function assertNotDirectory(path: string, stat: FileStat | null, field = 
 }
 
 /** @throws ToolFailure `FILE_NOT_READ` / `FILE_CHANGED` when the tracker refuses the write */
-export function assertWritable(tracker: ReadTracker | undefined, path: string, stat: FileStat | null, field = 'path'): void {
+export function assertWritable(tracker: ReadTracker | undefined, target: { path: string; stat: FileStat | null; field?: string }): void {
   if (!tracker) return;
+  const { path, stat, field = 'path' } = target;
   const check = tracker.check(path, stat);
   if (!check.ok) throw new ToolFailure(check.code, check.message, { hint: check.hint, field });
 }
 
 /** @throws ToolFailure `FILE_CHANGED` when the loaded content is not what the agent last saw */
-export function assertUnchangedContent(tracker: ReadTracker | undefined, path: string, content: string, field = 'path'): void {
+export function assertUnchangedContent(tracker: ReadTracker | undefined, target: { path: string; content: string; field?: string }): void {
   if (!tracker) return;
+  const { path, content, field = 'path' } = target;
   const check = tracker.checkContent(path, content);
   if (!check.ok) throw new ToolFailure(check.code, check.message, { hint: check.hint, field });
 }

@@ -44,10 +44,10 @@ export async function loadForEdit(context: ResolvedToolContext, path: string, fi
   if (stat.size > settings.maxFileBytes) {
     throw new ToolFailure('FILE_TOO_LARGE', `${path} is ${stat.size} bytes, more than the edit tools load (${settings.maxFileBytes}).`, { field });
   }
-  assertWritable(tracker, path, stat, field);
+  assertWritable(tracker, { path, stat, field });
   const text = await sandbox.fs.read(path);
   if (isBinaryText(text)) throw new ToolFailure('BINARY_FILE', `${path} is a binary file; it cannot be edited as text.`, { field });
-  assertUnchangedContent(tracker, path, text, field);
+  assertUnchangedContent(tracker, { path, content: text, field });
   return text;
 }
 

@@ -41,7 +41,7 @@ export const fsWriteTool = defineTool({
     const path = sandbox.fs.resolve(input.path);
     const before = await statOrNull(sandbox, path);
     assertNotDirectory(path, before);
-    assertWritable(tracker, path, before);
+    assertWritable(tracker, { path, stat: before });
     await writeTracked({ sandbox, tracker, path, data: input.content });
     return { path, bytes: Buffer.byteLength(input.content, 'utf8'), lines: countTextLines(input.content), created: before === null };
   },
