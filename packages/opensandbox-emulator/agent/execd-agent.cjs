@@ -10,7 +10,7 @@
  * Wire behaviour follows the real execd (see the package README for the differences).
  */
 'use strict';
-/* global require, Buffer, setInterval, clearInterval */
+/* global require, Buffer, setInterval, clearInterval, setImmediate */
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS script: it runs inside the sandbox with plain node */
 
 const http = require('node:http');
@@ -278,6 +278,8 @@ class EventStream {
     this.open = false;
     /** @type {NodeJS.Timeout | undefined} */
     this.pinger = undefined;
+    this.pending = '';
+    this.flushScheduled = false;
   }
 
   /** @param {StreamEvent} ev */
@@ -302,7 +304,19 @@ class EventStream {
     out.timestamp = Date.now();
     if (results) out.results = results;
     if (error) out.error = error;
-    res.write(`${JSON.stringify(out)}\n\n`);
+    // Events produced in the same turn (e.g. the lines of one output chunk) go out in one write.
+    this.pending += `${JSON.stringify(out)}\n\n`;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush() {
+    this.flushScheduled = false;
+    if (this.pending === '' || this.res.destroyed || this.res.writableEnded) return;
+    this.res.write(this.pending);
+    this.pending = '';
   }
 
   startPings() {
@@ -314,6 +328,7 @@ class EventStream {
   finish() {
     if (this.pinger) clearInterval(this.pinger);
     const end = () => {
+      this.flush();
       if (!this.res.writableEnded) this.res.end();
     };
     if (GRACE_MS > 0) setTimeout(end, GRACE_MS);
@@ -1389,6 +1404,12 @@ function main() {
     process.stdout.write('READY\n');
   });
 }
+
+// A bug in one request must not take the sandbox's execd down: report it (the host keeps the
+// tail of stderr) and keep serving.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`execd agent: uncaught exception: ${err.stack ?? err.message}\n`);
+});
 
 process.on('SIGTERM', () => {
   for (const rec of commands.values()) if (rec.running) killGroup(rec.child?.pid, 'SIGKILL');
