@@ -114,7 +114,8 @@ export async function runCommandStream(request: CommandStreamRequest): Promise<C
     const first = await Promise.race([pump, stopped]);
     if (typeof first === 'object') {
       if (first.kind === 'complete' || first.kind === 'error') drain(iterator);
-      else if (first.kind === 'failed' && id !== undefined) await interruptQuietly(sdk, id);
+      // The outcome is unknown: do not leave the command running unobserved.
+      else if (id !== undefined) await interruptQuietly(sdk, id);
       return { id, end: first, durationMs: Date.now() - started };
     }
     // Stopped by abort or deadline: make sure the command dies in the sandbox.

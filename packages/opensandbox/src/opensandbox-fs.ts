@@ -277,6 +277,9 @@ export class OpenSandboxFs implements SandboxFs {
     try {
       return await sdk.files.listDirectory({ path: root, depth });
     } catch (error) {
+      if ((error as { statusCode?: unknown }).statusCode === 400) {
+        throw new InvalidArgumentError(`Cannot list ${root}: it is not a directory.`, { backend: 'opensandbox', cause: error });
+      }
       throw this.ctx.toError(error, { operation: `list ${root}`, path: root });
     }
   }
