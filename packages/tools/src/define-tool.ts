@@ -33,18 +33,27 @@ export type AnySandboxTool = SandboxTool<any, unknown>;
 
 /** The context a tool's implementation receives: the caller's context with settings resolved. */
 export interface ResolvedToolContext {
+  /** The caller's sandbox (initialised; never disposed by a tool). */
   sandbox: Sandbox;
+  /** The caller's abort signal, if any; pass it to long operations. */
   signal: AbortSignal | undefined;
+  /** The caller's per-sandbox state, if any. */
   state: ToolState | undefined;
+  /** `state.settings`, or {@link DEFAULT_TOOL_SETTINGS} without a state. */
   settings: Readonly<ToolSettings>;
+  /** `state.tracker`: present only when read tracking is on. */
   tracker: ReadTracker | undefined;
 }
 
 /** What {@link defineTool} needs. */
 export interface ToolDefinition<S extends z.ZodType, O> {
+  /** The name models call it by; unique within a runner. */
   name: string;
+  /** What it does and when to use it, written for a model. */
   description: string;
+  /** zod schema of the input (use `z.strictObject` and describe every field). */
   inputSchema: S;
+  /** True when the tool never changes the sandbox. */
   readOnly: boolean;
   /** The implementation: gets validated input; may throw (`ToolFailure` for explained failures). */
   run(input: z.output<S>, context: ResolvedToolContext): Promise<O>;
