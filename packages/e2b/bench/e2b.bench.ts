@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { E2BSandbox } from '@kode/e2b';
-import type { Sandbox as E2BClient } from 'e2b';
+import { FileType, type Sandbox as E2BClient } from 'e2b';
 import { startE2BEmulator } from '../test/support/e2b-emulator';
 
 const MIB = 1024 * 1024;
@@ -44,8 +44,8 @@ async function pair(rounds: number, a: () => Promise<unknown>, b: () => Promise<
 async function walkPerDirectory(raw: E2BClient, dir: string, out: string[]): Promise<number> {
   let calls = 1;
   for (const entry of await raw.files.list(dir)) {
-    if (entry.type === 'dir') calls += await walkPerDirectory(raw, entry.path, out);
-    else if (entry.type === 'file') out.push(entry.path);
+    if (entry.type === FileType.DIR) calls += await walkPerDirectory(raw, entry.path, out);
+    else if (entry.type === FileType.FILE) out.push(entry.path);
   }
   return calls;
 }
