@@ -57,6 +57,13 @@ describe('mapE2BError', () => {
     expect(mapE2BError(new NotFoundError('no such file'), ctx).code).toBe('FILE_NOT_FOUND');
   });
 
+  it('maps a missing command cwd to FILE_NOT_FOUND', () => {
+    const error = new E2BInvalidArgumentError("[invalid_argument] cwd '/nope' does not exist");
+    const mapped = mapE2BError(error, { operation: 'exec in /nope', path: '/nope' });
+    expect(mapped.code).toBe('FILE_NOT_FOUND');
+    expect(FileNotFoundError.isInstance(mapped) && mapped.path).toBe('/nope');
+  });
+
   it('recognises connection failures through the cause chain', () => {
     const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
     expect(mapE2BError(refused, { operation: 'create sandbox' }).code).toBe('CONNECTION_FAILED');

@@ -101,7 +101,11 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
     if (/'timeoutMs' — the total time|deadline_exceeded/.test(raw)) return build('REQUEST_TIMEOUT', 'A long-running request exceeded its `timeoutMs`.');
     return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   }
-  if (name === 'InvalidArgumentError' || status === 400) return build('INVALID_ARGUMENT');
+  if (name === 'InvalidArgumentError' || status === 400) {
+    // envd refuses a command whose working directory is missing with invalid_argument.
+    if (/cwd '.*' does not exist/.test(raw)) return build('FILE_NOT_FOUND', 'The working directory does not exist; create it first (fs.mkdir) or pass another cwd.');
+    return build('INVALID_ARGUMENT');
+  }
   if (name === 'NotEnoughSpaceError' || status === 507) return build('BACKEND_ERROR', E2B_HINTS.disk, { status: 507 });
   if (name === 'TemplateError') return build('BACKEND_ERROR', E2B_HINTS.templateOutdated);
   if (status === 502) return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);

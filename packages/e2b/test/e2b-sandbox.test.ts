@@ -7,6 +7,7 @@ import {
   AuthenticationFailedError,
   BackendError,
   ConnectionFailedError,
+  FileNotFoundError,
   ImagePullFailedError,
   InvalidArgumentError,
   RateLimitedError,
@@ -264,6 +265,15 @@ describe('errors', () => {
     const read = await sandbox.fs.read('x').catch((e: unknown) => e);
     expect(SandboxNotFoundError.isInstance(read)).toBe(true);
     await sandbox.dispose();
+  });
+
+  it('raises FileNotFoundError for a missing exec or process cwd', async () => {
+    const sandbox = await started();
+    const exec = await sandbox.exec('true', { cwd: 'no/such/dir' }).catch((e: unknown) => e);
+    expect(FileNotFoundError.isInstance(exec)).toBe(true);
+    expect((exec as FileNotFoundError).path).toBe('/home/user/no/such/dir');
+    const start = await sandbox.processes.start('true', { cwd: '/no/such/dir' }).catch((e: unknown) => e);
+    expect(FileNotFoundError.isInstance(start)).toBe(true);
   });
 
   it('validates options up front, naming the option', () => {
