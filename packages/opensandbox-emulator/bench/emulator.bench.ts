@@ -39,10 +39,14 @@ async function measure(routing: RoutingMode): Promise<void> {
       await sbx.files.readFile('/workspace/b.txt');
       reads.push(performance.now() - t0);
     }
+    const t0 = performance.now();
+    const big = await sbx.commands.run('seq 1 100000');
+    const bigMs = performance.now() - t0;
+    if (big.logs.stdout.length !== 100_000) throw new Error(`expected 100000 lines, got ${big.logs.stdout.length}`);
     await sbx.kill();
     console.log(
       `${routing.padEnd(12)} create→ready ${median(creates).toFixed(0)} ms | kill ${median(kills).toFixed(0)} ms | ` +
-        `exec round-trip ${median(execs).toFixed(1)} ms | 1 KiB read ${median(reads).toFixed(1)} ms  (medians; ${creates.length} creates, ${execs.length} execs)`,
+        `exec round-trip ${median(execs).toFixed(1)} ms | 1 KiB read ${median(reads).toFixed(1)} ms | 100k-line output ${bigMs.toFixed(0)} ms  (medians; ${creates.length} creates, ${execs.length} execs)`,
     );
   } finally {
     await emu.close();
