@@ -77,6 +77,14 @@ describe('the official client against the emulator', () => {
       expect(info.expiresAt!.getTime()).toBe(renewed.expiresAt!.getTime());
     });
 
+    it('sandbox.patchMetadata merges and deletes keys', async () => {
+      const patched = await sbx.patchMetadata({ stage: 'dev', team: null });
+      expect(patched.metadata).toEqual({ tag: 'client-test', stage: 'dev' });
+      const restored = await sbx.patchMetadata({ team: 'kode', stage: null });
+      expect(restored.metadata).toEqual({ tag: 'client-test', team: 'kode' });
+      await expect(sbx.patchMetadata({ 'bad key!': 'x' })).rejects.toMatchObject({ statusCode: 400, error: { code: 'SANDBOX::INVALID_METADATA_LABEL' } });
+    });
+
     it('Sandbox.connect reaches the same sandbox', async () => {
       const again = await Sandbox.connect({ sandboxId: sbx.id, connectionConfig: config });
       const run = await again.commands.run('echo connect-ok');
