@@ -48,6 +48,13 @@ describe('public contract shapes', () => {
     expectTypeOf<ReturnType<Sandbox['toConfig']>>().toMatchTypeOf<BaseSandboxConfig>();
     expectTypeOf(SandboxFactory.createAsync).returns.resolves.toMatchTypeOf<Sandbox>();
     expectTypeOf<'watch.native'>().toMatchTypeOf<CapabilityPath>();
+    // A backend's own fields pass through object literals without a cast (the seed's Agent config).
+    expectTypeOf(SandboxFactory.createAsync).toBeCallableWith({
+      kind: 'opensandbox',
+      endpoint: 'http://127.0.0.1:8080',
+      image: 'debian:latest',
+      lifecycle: { disposeAction: 'kill' },
+    });
     expectTypeOf<'FILE_NOT_FOUND'>().toMatchTypeOf<SandboxErrorCode>();
   });
 });

@@ -53,7 +53,7 @@ export type {
 } from './processes';
 export { redactSecrets } from './redact';
 export type { BaseSandboxConfig, Sandbox, SandboxKind, ToConfigOptions } from './sandbox';
-export { SandboxFactory, type SandboxBackendRegistration } from './sandbox-factory';
+export { SandboxFactory, type SandboxBackendRegistration, type SandboxFactoryConfig } from './sandbox-factory';
 export { SandboxLifecycle, type SandboxLifecycleState } from './sandbox-lifecycle';
 export { quoteShellArg, shellCommand } from './shell-quote';
 export type {

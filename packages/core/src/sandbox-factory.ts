@@ -20,6 +20,12 @@ const KNOWN_PROVIDERS: Readonly<Record<string, string>> = {
 
 const REGISTRY_KEY = Symbol.for('@kode/core/sandbox-factory-registry');
 
+/**
+ * What `create`/`createAsync` accept: any backend's config, including object literals with the
+ * backend's own fields (`endpoint`, `image`, …) and values typed with a backend's config interface.
+ */
+export type SandboxFactoryConfig = BaseSandboxConfig | (BaseSandboxConfig & Record<string, unknown>);
+
 /** One registry per process, shared by every copy of `@kode/core`. */
 function registry(): Map<string, SandboxBackendRegistration> {
   const holder = globalThis as unknown as Record<symbol, Map<string, SandboxBackendRegistration> | undefined>;
@@ -65,7 +71,7 @@ export const SandboxFactory = {
    * Builds the sandbox for `config.kind` without I/O; call `init()` before use.
    * @throws InvalidArgumentError for a missing or unknown kind, naming the known kinds and their packages
    */
-  create<T extends Sandbox = Sandbox>(config: BaseSandboxConfig): T {
+  create<T extends Sandbox = Sandbox>(config: SandboxFactoryConfig): T {
     assertConfig(config);
     const entry = registry().get(config.kind);
     if (!entry) {
@@ -86,7 +92,7 @@ export const SandboxFactory = {
    * Builds the sandbox and awaits `init()`. If `init()` fails the sandbox is disposed (errors from
    * that are ignored) and the `init()` error is rethrown.
    */
-  async createAsync<T extends Sandbox = Sandbox>(config: BaseSandboxConfig): Promise<T> {
+  async createAsync<T extends Sandbox = Sandbox>(config: SandboxFactoryConfig): Promise<T> {
     const sandbox = SandboxFactory.create<T>(config);
     try {
       await sandbox.init();

@@ -67,6 +67,7 @@ export {
   type RmOptions,
   type Sandbox,
   type SandboxBackendRegistration,
+  type SandboxFactoryConfig,
   type SandboxCapabilities,
   type SandboxErrorCode,
   type SandboxErrorOptions,
