@@ -10,7 +10,7 @@
  * Wire behaviour follows the real execd (see the package README for the differences).
  */
 'use strict';
-/* global require, Buffer, setInterval, clearInterval, setImmediate */
+/* global require, module, Buffer, setInterval, clearInterval, setImmediate */
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS script: it runs inside the sandbox with plain node */
 
 const http = require('node:http');
@@ -35,8 +35,9 @@ const { StringDecoder } = require('node:string_decoder');
  * }} AgentConfig
  */
 
+const IS_MAIN = require.main === module;
 /** @type {AgentConfig} */
-const config = JSON.parse(process.argv[2] || '{}');
+const config = IS_MAIN ? JSON.parse(process.argv[2] || '{}') : { socketPath: '', stateDir: '' };
 const PING_MS = config.pingIntervalMs ?? 3000;
 const GRACE_MS = parseGoDuration(process.env.EXECD_API_GRACE_SHUTDOWN) ?? config.graceMs ?? 0;
 const STATE_DIR = config.stateDir;
@@ -242,7 +243,10 @@ function isNotFound(err) {
 /** @param {unknown} err @param {string} p */
 function fsError(err, p) {
   if (err instanceof HttpError) return err;
-  if (isNotFound(err)) return new HttpError(404, 'FILE_NOT_FOUND', `file not found: ${p}`);
+  if (isNotFound(err)) {
+    const e = /** @type {{ syscall?: string; path?: string }} */ (err);
+    return new HttpError(404, 'FILE_NOT_FOUND', `file not found. ${e.syscall ?? 'stat'} ${e.path ?? p}: no such file or directory`);
+  }
   return new HttpError(500, 'RUNTIME_ERROR', errMessage(err));
 }
 
@@ -765,7 +769,7 @@ function pathsOf(query) {
 /** @param {URLSearchParams} query */
 function requirePath(query) {
   const p = query.get('path');
-  if (!p) throw new HttpError(400, 'MISSING_QUERY', 'missing query parameter: path');
+  if (!p) throw new HttpError(400, 'MISSING_QUERY', "missing query parameter 'path'");
   return p;
 }
 
@@ -850,34 +854,99 @@ async function exists(p) {
   }
 }
 
-/** Glob (matched against a base name) → RegExp. @param {string} pattern */
+/** @param {string} c */
+function escapeRegExp(c) {
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * A doublestar-style glob (what execd's search uses) → RegExp: `*`, `?`, `[...]` (`!`/`^`
+ * negation), `{a,b}` alternation, `**` (with `**` + `/` matching zero or more directories) and
+ * `\` escapes. execd matches it against a file's base name.
+ * @param {string} pattern
+ * @throws HttpError 500 on a malformed pattern (as execd's search reports it)
+ */
 function globToRegExp(pattern) {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') {
-      while (pattern[i + 1] === '*') i++;
-      re += '.*';
-    } else if (c === '?') {
-      re += '.';
-    } else if (c === '[') {
-      const close = pattern.indexOf(']', i + 1);
-      if (close < 0) {
-        re += '\\[';
+  const bad = () => new HttpError(500, 'RUNTIME_ERROR', `error searching files. invalid pattern ${pattern}: syntax error in pattern`);
+  const len = pattern.length;
+  let i = 0;
+  /** @param {boolean} inBrace @returns {string} */
+  const parse = (inBrace) => {
+    let out = '';
+    while (i < len) {
+      const c = /** @type {string} */ (pattern[i]);
+      if (inBrace && (c === ',' || c === '}')) return out;
+      if (c === '\\') {
+        if (i + 1 >= len) throw bad();
+        out += escapeRegExp(/** @type {string} */ (pattern[i + 1]));
+        i += 2;
+      } else if (c === '*') {
+        if (pattern[i + 1] === '*' && (i === 0 || pattern[i - 1] === '/')) {
+          if (pattern[i + 2] === '/') {
+            out += '(?:.*/)?';
+            i += 3;
+            continue;
+          }
+          if (i + 2 >= len || (inBrace && (pattern[i + 2] === ',' || pattern[i + 2] === '}'))) {
+            out += '.*';
+            i += 2;
+            continue;
+          }
+        }
+        while (pattern[i] === '*') i++;
+        out += '[^/]*';
+      } else if (c === '?') {
+        out += '[^/]';
+        i++;
+      } else if (c === '[') {
+        let j = i + 1;
+        let negate = false;
+        if (pattern[j] === '!' || pattern[j] === '^') {
+          negate = true;
+          j++;
+        }
+        let cls = '';
+        let closed = false;
+        while (j < len) {
+          const d = /** @type {string} */ (pattern[j]);
+          if (d === '\\') {
+            if (j + 1 >= len) throw bad();
+            cls += `\\${pattern[j + 1]}`;
+            j += 2;
+          } else if (d === ']') {
+            closed = true;
+            break;
+          } else {
+            cls += d === '-' ? '-' : escapeRegExp(d);
+            j++;
+          }
+        }
+        if (!closed || cls === '') throw bad();
+        out += `[${negate ? '^/' : ''}${cls}]`;
+        i = j + 1;
+      } else if (c === '{') {
+        i++;
+        const alternatives = [];
+        for (;;) {
+          alternatives.push(parse(true));
+          if (i >= len) throw bad();
+          if (pattern[i] === ',') {
+            i++;
+            continue;
+          }
+          i++; // '}'
+          break;
+        }
+        out += `(?:${alternatives.join('|')})`;
       } else {
-        let cls = pattern.slice(i + 1, close);
-        if (cls.startsWith('!') || cls.startsWith('^')) cls = `^${cls.slice(1)}`;
-        re += `[${cls.replace(/\\/g, '\\\\')}]`;
-        i = close;
+        out += escapeRegExp(c);
+        i++;
       }
-    } else if (c === '\\' && i + 1 < pattern.length) {
-      i++;
-      re += (pattern[i] ?? '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    } else {
-      re += (c ?? '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     }
-  }
-  return new RegExp(`^${re}$`, 's');
+    if (inBrace) throw bad();
+    return out;
+  };
+  return new RegExp(`^${parse(false)}$`, 's');
 }
 
 /** @param {URLSearchParams} query @param {http.ServerResponse} res */
@@ -886,14 +955,20 @@ async function searchFiles(query, res) {
   const pattern = query.get('pattern') || '**';
   const matcher = globToRegExp(pattern);
   const abs = expandPath(root);
+  let rootStat;
   try {
-    const st = await fsp.stat(abs);
-    if (!st.isDirectory()) throw new HttpError(400, 'INVALID_REQUEST_BODY', `not a directory: ${root}`);
+    rootStat = await fsp.lstat(abs, { bigint: true });
   } catch (err) {
     throw fsError(err, root);
   }
   /** @type {unknown[]} */
   const out = [];
+  if (!rootStat.isDirectory()) {
+    // execd walks the root itself, so a file root is matched like any other file
+    if (matcher.test(path.basename(abs))) out.push(toFileInfo(abs, rootStat));
+    sendJson(res, 200, out);
+    return;
+  }
   /** @param {string} dir */
   const walk = async (dir) => {
     let entries;
@@ -1155,7 +1230,7 @@ async function listDirectory(query, res) {
   const p = requirePath(query);
   const depthText = query.get('depth');
   const depth = depthText === null || depthText === '' ? 1 : Number(depthText);
-  if (!Number.isInteger(depth) || depth < 0) throw new HttpError(400, 'INVALID_REQUEST_BODY', `invalid depth: ${depthText}`);
+  if (!Number.isInteger(depth) || depth < 0) throw new HttpError(400, 'INVALID_REQUEST_BODY', `invalid query parameter 'depth': ${depthText}`);
   const abs = expandPath(p);
   let st;
   try {
@@ -1163,7 +1238,8 @@ async function listDirectory(query, res) {
   } catch (err) {
     throw fsError(err, p);
   }
-  if (st.isSymbolicLink() || !st.isDirectory()) throw new HttpError(400, 'INVALID_REQUEST_BODY', `not a directory: ${p}`);
+  if (st.isSymbolicLink()) throw new HttpError(400, 'INVALID_REQUEST_BODY', `path is a symbolic link, refusing to traverse: ${abs}`);
+  if (!st.isDirectory()) throw new HttpError(400, 'INVALID_REQUEST_BODY', `path is not a directory: ${abs}`);
   /** @type {unknown[]} */
   const out = [];
   /** @param {string} dir @param {number} level */
@@ -1405,16 +1481,19 @@ function main() {
   });
 }
 
-// A bug in one request must not take the sandbox's execd down: report it (the host keeps the
-// tail of stderr) and keep serving.
-process.on('uncaughtException', (err) => {
-  process.stderr.write(`execd agent: uncaught exception: ${err.stack ?? err.message}\n`);
-});
-
-process.on('SIGTERM', () => {
-  for (const rec of commands.values()) if (rec.running) killGroup(rec.child?.pid, 'SIGKILL');
-  killGroup(entry?.pid, 'SIGKILL');
-  process.exit(143);
-});
-
-main();
+if (IS_MAIN) {
+  // A bug in one request must not take the sandbox's execd down: report it (the host keeps the
+  // tail of stderr) and keep serving.
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`execd agent: uncaught exception: ${err.stack ?? err.message}\n`);
+  });
+  process.on('SIGTERM', () => {
+    for (const rec of commands.values()) if (rec.running) killGroup(rec.child?.pid, 'SIGKILL');
+    killGroup(entry?.pid, 'SIGKILL');
+    process.exit(143);
+  });
+  main();
+} else {
+  // Loaded by the package's unit tests: expose the pure helpers, start nothing.
+  module.exports = { globToRegExp, LineSplitter, parseRange, parseGoDuration, formatNs, HttpError };
+}
