@@ -662,12 +662,20 @@ function shQuote(s) {
 async function createSession(req, res) {
   const body = await readJson(req, { optional: true });
   if (body !== undefined && !isObject(body)) throw new HttpError(400, 'INVALID_REQUEST_BODY', 'request body must be an object');
-  const cwd = checkCwd(optionalString(body?.cwd, 'cwd'));
-  if (cwd?.error) throw new HttpError(400, 'INVALID_REQUEST_BODY', cwd.error);
+  const requested = optionalString(body?.cwd, 'cwd');
+  const cwd = requested ? expandPath(requested) : undefined;
+  if (cwd) {
+    // like execd, a session's working directory is created when missing
+    try {
+      await fsp.mkdir(cwd, { recursive: true });
+    } catch (err) {
+      throw new HttpError(500, 'RUNTIME_ERROR', `failed to create session working directory ${cwd}: ${errMessage(err)}`);
+    }
+  }
   const id = newId();
   const dir = path.join(STATE_DIR, `session-${id}`);
   await fsp.mkdir(dir, { recursive: true });
-  sessions.set(id, { id, cwd: cwd?.dir ?? process.cwd(), dir });
+  sessions.set(id, { id, cwd: cwd ?? process.cwd(), dir });
   sendJson(res, 200, { session_id: id });
 }
 

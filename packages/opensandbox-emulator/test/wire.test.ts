@@ -273,14 +273,20 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect(events.at(-1)?.type).toBe('execution_complete');
   });
 
-  it('a missing cwd: init then an error event whose evalue is the start error', async () => {
+  it('a missing cwd: init then an error event whose evalue is the start error; sessions create theirs', async () => {
     const res = await fetch(`${execd}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'pwd', cwd: '/no/such/dir' }) });
     const { events } = await rawEvents(res);
     expect(events[0]?.type).toBe('init');
     expect(events.at(-1)).toMatchObject({ type: 'error', error: { ename: 'CommandExecError', evalue: 'chdir /no/such/dir: no such file or directory' } });
     expect(events.some((e) => e.type === 'stdout')).toBe(false);
-    const session = await fetch(`${execd}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cwd: '/no/such/dir' }) });
-    expect(session.status).toBe(400);
+    // a session's cwd, on the other hand, is created (as execd does)
+    const session = await fetch(`${execd}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cwd: '/tmp/new/session/dir' }) });
+    expect(session.status).toBe(200);
+    const { session_id: sessionId } = (await session.json()) as { session_id: string };
+    const run = await fetch(`${execd}/session/${sessionId}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'pwd' }) });
+    expect((await rawEvents(run)).events.filter((e) => e.type === 'stdout').map((e) => e.text)).toEqual(['/tmp/new/session/dir']);
+    const badRun = await fetch(`${execd}/session/${sessionId}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'pwd', cwd: '/no/such/dir' }) });
+    expect(badRun.status).toBe(400);
   });
 
   it('uid runs the command as another user', async () => {
