@@ -5,14 +5,9 @@ import { afterAll, beforeAll } from 'vitest';
 
 /**
  * Cases `@kode/opensandbox` is expected to fail, with the reason (registered with `it.fails`, so
- * they turn red the day they pass).
+ * they turn red the day they pass). None today.
  */
-export const OPEN_SANDBOX_KNOWN_FAILURES: Record<string, string> = {
-  'fs.exec-and-fs-agree':
-    "kit bug: compares `cat` of a file without a final newline to the exact text, but execd's line-based stream returns every line ending in \\n (exec.exactOutput: false, DESIGN §3 rule 4); the case should use exactOr like exec.no-trailing-newline",
-  'lifecycle.to-config-restores':
-    "kit bug: compares `cat persisted.txt` (no final newline) to the exact text, but execd's line-based stream returns every line ending in \\n (exec.exactOutput: false, DESIGN §3 rule 4)",
-};
+export const OPEN_SANDBOX_KNOWN_FAILURES: Record<string, string> = {};
 
 /**
  * A conformance target for `OpenSandbox` against an OpenSandbox emulator in `routing` mode,

@@ -1,16 +1,12 @@
 import { quoteShellArg, relativePosixPath, TIMEOUT_EXIT_CODE } from '@kode/core';
 import { expectRejection } from '../support/errors';
+import { exactOr } from '../support/output';
 import { isProcessAlive, readPid, waitForFileSnippet } from '../support/shell';
 import { waitUntil, withTimeout } from '../support/wait';
-import type { CaseContext, ConformanceCase } from '../types';
+import type { ConformanceCase } from '../types';
 
 const MIB = 1024 * 1024;
 
-/** Expected text of `printf` output, accounting for line-splitting transports (DESIGN §3 rule 4). */
-function exactOr(ctx: CaseContext, text: string): string {
-  if (ctx.capabilities.exec.exactOutput || text === '' || text.endsWith('\n')) return text;
-  return `${text}\n`;
-}
 
 /** A command that prints `bytes` bytes of `a` in lines of 1024 (1023 letters + newline). */
 function bulkOutput(bytes: number, stream: 'stdout' | 'stderr'): string {
