@@ -1165,10 +1165,11 @@ function parseRange(header, size) {
   return { start, end };
 }
 
-/** @param {string} name */
+/** Like execd: plain `filename` for ASCII names, RFC 5987 `filename*` (and an escaped fallback) otherwise. @param {string} name */
 function contentDisposition(name) {
-  if (/^[\x20-\x7e]*$/.test(name) && !name.includes('"')) return `attachment; filename="${name}"`;
-  return `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
+  if ([...name].every((ch) => ch.charCodeAt(0) < 128)) return `attachment; filename="${name}"`;
+  const encoded = encodeURIComponent(name);
+  return `attachment; filename="${encoded}"; filename*=UTF-8''${encoded}`;
 }
 
 /** @param {URLSearchParams} query @param {http.IncomingMessage} req @param {http.ServerResponse} res */
@@ -1182,20 +1183,30 @@ async function download(query, req, res) {
     throw fsError(err, p);
   }
   if (st.isDirectory()) throw new HttpError(400, 'INVALID_REQUEST_BODY', `is a directory: ${p}`);
-  const offsetText = query.get('offset');
-  const limitText = query.get('limit');
-  if (offsetText !== null || limitText !== null) {
-    const offset = offsetText === null ? 1 : Number(offsetText);
-    const limit = limitText === null ? Infinity : Number(limitText);
-    if (!Number.isInteger(offset) || offset < 1 || !(limit === Infinity || (Number.isInteger(limit) && limit >= 0))) {
-      throw new HttpError(400, 'INVALID_REQUEST_BODY', 'offset must be ≥ 1 and limit ≥ 0');
+  const offsetText = query.get('offset') ?? '';
+  const limitText = query.get('limit') ?? '';
+  if (offsetText !== '' || limitText !== '') {
+    if (offsetText === '' || limitText === '') throw new HttpError(400, 'INVALID_REQUEST_BODY', 'both offset and limit must be provided together for line-based reading');
+    const offset = Number(offsetText);
+    const limit = Number(limitText);
+    if (!/^\d+$/.test(offsetText) || offset < 1) throw new HttpError(400, 'INVALID_REQUEST_BODY', 'offset must be a positive integer (1-based)');
+    if (!/^\d+$/.test(limitText) || limit < 1) throw new HttpError(400, 'INVALID_REQUEST_BODY', 'limit must be a positive integer');
+    // lines as they are in the file (with their newline; a last line without one stays without)
+    const content = await fsp.readFile(abs);
+    /** @type {Buffer[]} */
+    const selected = [];
+    let line = 1;
+    let start = 0;
+    while (start < content.length && selected.length < limit) {
+      const nl = content.indexOf(10, start);
+      const stop = nl < 0 ? content.length : nl + 1;
+      if (line >= offset) selected.push(content.subarray(start, stop));
+      line++;
+      start = stop;
     }
-    const lines = (await fsp.readFile(abs, 'utf8')).split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    const selected = lines.slice(offset - 1, limit === Infinity ? undefined : offset - 1 + limit);
-    const text = selected.length ? `${selected.join('\n')}\n` : '';
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
+    const body = Buffer.concat(selected);
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length });
+    res.end(body);
     return;
   }
   const size = st.size;

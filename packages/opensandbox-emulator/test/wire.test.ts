@@ -255,6 +255,28 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect(((await bad.json()) as { code: string }).code).toBe('UNKNOWN');
   });
 
+  it('line-based download (offset + limit) returns the lines as they are', async () => {
+    const form = new FormData();
+    form.append('metadata', new Blob([JSON.stringify({ path: '/tmp/lines.txt' })], { type: 'application/json' }), 'metadata');
+    form.append('file', new Blob(['one\ntwo\nthree']), 'lines.txt');
+    await fetch(`${execd}/files/upload`, { method: 'POST', body: form });
+    const get = async (query: string) => {
+      const res = await fetch(`${execd}/files/download?path=/tmp/lines.txt&${query}`);
+      return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
+    };
+    expect(await get('offset=2&limit=1')).toEqual({ status: 200, text: 'two\n', type: 'text/plain' });
+    expect((await get('offset=2&limit=5')).text).toBe('two\nthree');
+    expect((await get('offset=9&limit=1')).text).toBe('');
+    expect((await get('offset=1')).status).toBe(400);
+    expect((await get('offset=0&limit=1')).status).toBe(400);
+    const accented = new FormData();
+    accented.append('metadata', new Blob([JSON.stringify({ path: '/tmp/résumé.txt' })], { type: 'application/json' }), 'metadata');
+    accented.append('file', new Blob(['x']), 'r.txt');
+    await fetch(`${execd}/files/upload`, { method: 'POST', body: accented });
+    const res = await fetch(`${execd}/files/download?path=${encodeURIComponent('/tmp/résumé.txt')}`);
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="r%C3%A9sum%C3%A9.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt`);
+  });
+
   it('FileInfo JSON is snake_case with octal-digit modes', async () => {
     const res = await fetch(`${execd}/files/info?path=/tmp/dl.bin&path=/tmp`);
     const body = (await res.json()) as Record<string, Record<string, unknown>>;
