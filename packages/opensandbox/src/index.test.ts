@@ -12,7 +12,7 @@ describe('@kode/opensandbox entry point', () => {
 
   it("registers kind 'opensandbox' on import; create() builds without I/O", () => {
     expect(pkg.SandboxFactory.has('opensandbox')).toBe(true);
-    const sandbox = pkg.SandboxFactory.create({ kind: 'opensandbox', endpoint: 'http://127.0.0.1:9' } as pkg.OpenSandboxOptions);
+    const sandbox = pkg.SandboxFactory.create({ kind: 'opensandbox', endpoint: 'http://127.0.0.1:9' });
     expect(sandbox).toBeInstanceOf(pkg.OpenSandbox);
     expect(sandbox.kind).toBe('opensandbox');
     expect(sandbox.workDir).toBe('/workspace');
@@ -21,6 +21,6 @@ describe('@kode/opensandbox entry point', () => {
   });
 
   it('the factory validates the config up front', () => {
-    expect(() => pkg.SandboxFactory.create({ kind: 'opensandbox', timeoutMs: 1000 } as pkg.OpenSandboxOptions)).toThrow(/`timeoutMs`/);
+    expect(() => pkg.SandboxFactory.create({ kind: 'opensandbox', timeoutMs: 1000 })).toThrow(/`timeoutMs`/);
   });
 });
