@@ -801,8 +801,8 @@ async function deleteFiles(query, res) {
   for (const p of pathsOf(query)) {
     const abs = expandPath(p);
     try {
-      const st = await fsp.lstat(abs);
-      if (st.isDirectory()) throw new HttpError(500, 'RUNTIME_ERROR', `remove ${abs}: is a directory`);
+      const st = await fsp.stat(abs);
+      if (st.isDirectory()) throw new HttpError(500, 'RUNTIME_ERROR', `error removing file ${p}. path is a directory: ${p}`);
       await fsp.unlink(abs);
     } catch (err) {
       if (isNotFound(err)) continue;
@@ -1144,25 +1144,46 @@ function uploadFiles(req, res) {
   });
 }
 
-/** @param {string} header @param {number} size @returns {{ start: number; end: number } | 'invalid' | undefined} */
+/**
+ * execd's Range parsing: `invalid` for a malformed header (execd answers 416 `{"code":"UNKNOWN"}`),
+ * `unsatisfiable` when no range overlaps the file (416 "invalid range: failed to overlap"),
+ * otherwise the first satisfiable range (multi-range requests get only the first).
+ * @param {string} header @param {number} size
+ * @returns {{ start: number; end: number } | 'invalid' | 'unsatisfiable'}
+ */
 function parseRange(header, size) {
-  const m = /^bytes=(.+)$/.exec(header.trim());
-  if (!m || !m[1]) return 'invalid';
-  const first = m[1].split(',')[0]?.trim() ?? '';
-  const r = /^(\d*)-(\d*)$/.exec(first);
-  if (!r) return 'invalid';
-  const [, a, b] = r;
-  if (a === '' && b === '') return 'invalid';
-  if (a === '') {
-    const n = Number(b);
-    if (n === 0) return 'invalid';
-    return { start: Math.max(0, size - n), end: size - 1 };
+  if (!header.startsWith('bytes=')) return 'invalid';
+  /** @type {{ start: number; end: number } | undefined} */
+  let first;
+  for (const raw of header.slice(6).split(',')) {
+    const part = raw.trim();
+    if (part === '') continue;
+    const dash = part.indexOf('-');
+    if (dash < 0) return 'invalid';
+    const a = part.slice(0, dash).trim();
+    const b = part.slice(dash + 1).trim();
+    let start;
+    let length;
+    if (a === '') {
+      if (!/^\d+$/.test(b)) return 'invalid';
+      const n = Math.min(Number(b), size);
+      start = size - n;
+      length = n;
+    } else {
+      if (!/^\d+$/.test(a)) return 'invalid';
+      start = Number(a);
+      if (b === '') {
+        length = size - start;
+      } else {
+        if (!/^\d+$/.test(b) || Number(b) < start) return 'invalid';
+        length = Number(b) - start + 1;
+      }
+    }
+    if (start >= size) continue;
+    if (start + length > size) length = size - start;
+    first ??= { start, end: start + length - 1 };
   }
-  const start = Number(a);
-  if (start >= size) return 'invalid';
-  const end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
-  if (end < start) return 'invalid';
-  return { start, end };
+  return first ?? 'unsatisfiable';
 }
 
 /** Like execd: plain `filename` for ASCII names, RFC 5987 `filename*` (and an escaped fallback) otherwise. @param {string} name */
@@ -1219,9 +1240,14 @@ async function download(query, req, res) {
   const rangeHeader = req.headers.range;
   if (rangeHeader) {
     const range = parseRange(rangeHeader, size);
-    if (range === 'invalid' || range === undefined) {
-      res.writeHead(416, { 'content-type': 'application/json; charset=utf-8', 'content-range': `bytes */${size}` });
-      res.end(JSON.stringify({ code: 'UNKNOWN', message: 'invalid range: failed to overlap' }));
+    if (range === 'invalid') {
+      res.writeHead(416, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ code: 'UNKNOWN' }));
+      return;
+    }
+    if (range === 'unsatisfiable') {
+      res.writeHead(416, { 'content-type': 'text/plain; charset=utf-8', 'content-range': `bytes */${size}` });
+      res.end('invalid range: failed to overlap\n');
       return;
     }
     res.writeHead(206, { ...headers, 'content-length': range.end - range.start + 1, 'content-range': `bytes ${range.start}-${range.end}/${size}` });
@@ -1292,9 +1318,20 @@ async function makeDirectories(req, res) {
   if (!isObject(body)) throw new HttpError(400, 'INVALID_REQUEST_BODY', 'request body must be an object');
   for (const [p, perm] of Object.entries(body)) {
     const abs = expandPath(p);
+    const permission = /** @type {{ mode?: unknown; owner?: string; group?: string }} */ (isObject(perm) ? perm : {});
     try {
+      // like execd: an existing directory is left alone; owner/group go to every directory
+      // created, the mode only to the target
+      const created = [];
+      for (let cur = abs; !(await exists(cur)); cur = path.dirname(cur)) {
+        created.unshift(cur);
+        if (path.dirname(cur) === cur) break;
+      }
+      if (created.length === 0) continue;
       await fsp.mkdir(abs, { recursive: true });
-      if (isObject(perm)) await applyPermission(abs, /** @type {any} */ (perm));
+      for (const dir of created) await applyPermission(dir, { owner: permission.owner, group: permission.group });
+      const mode = parseMode(permission.mode);
+      if (mode !== undefined) await fsp.chmod(abs, mode);
     } catch (err) {
       throw fsError(err, p);
     }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 interface AgentHelpers {
   globToRegExp(pattern: string): RegExp;
   LineSplitter: new (onLine: (line: string) => void) => { push(chunk: Buffer): void; end(): void };
-  parseRange(header: string, size: number): { start: number; end: number } | 'invalid' | undefined;
+  parseRange(header: string, size: number): { start: number; end: number } | 'invalid' | 'unsatisfiable';
   parseGoDuration(value: string | undefined): number | undefined;
   formatNs(ns: bigint): string;
 }
@@ -76,10 +76,14 @@ describe('ranges, durations, timestamps', () => {
     ['bytes=-3', 10, { start: 7, end: 9 }],
     ['bytes=8-100', 10, { start: 8, end: 9 }],
     ['bytes=0-1,4-5', 10, { start: 0, end: 1 }],
-    ['bytes=10-12', 10, 'invalid'],
+    ['bytes=10-12', 10, 'unsatisfiable'],
+    ['bytes=12-,0-1', 10, { start: 0, end: 1 }],
+    ['bytes=-20', 10, { start: 0, end: 9 }],
     ['bytes=5-2', 10, 'invalid'],
     ['items=0-1', 10, 'invalid'],
-    ['bytes=-0', 10, 'invalid'],
+    ['bytes=a-b', 10, 'invalid'],
+    ['bytes=-0', 10, 'unsatisfiable'],
+    ['bytes=0-0', 0, 'unsatisfiable'],
   ])('%s of %i bytes', (header, size, expected) => {
     expect(agent.parseRange(header, size)).toEqual(expected);
   });

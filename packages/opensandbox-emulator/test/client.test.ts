@@ -390,6 +390,14 @@ describe('the official client against the emulator', () => {
       expect(info[`${dir}/a`]?.createdAt).toBeInstanceOf(Date);
       const ls = await sbx.commands.run(`ls -la ${dir} | grep -c '^d.* [ab]$'`);
       expect(ls.logs.stdout[0]?.text).toBe('2');
+      // like execd, an existing directory keeps its mode and owner
+      await sbx.files.createDirectories([{ path: `${dir}/a`, mode: 700, owner: 'nobody' }]);
+      expect((await sbx.files.getFileInfo([`${dir}/a`]))[`${dir}/a`]).toMatchObject({ mode: 755, owner: 'root' });
+      // owner/group go to every directory created
+      await sbx.files.createDirectories([{ path: `${dir}/owned/deeper`, owner: 'nobody', group: 'nogroup' }]);
+      const owned = await sbx.files.getFileInfo([`${dir}/owned`, `${dir}/owned/deeper`]);
+      expect(Object.values(owned).map((i) => `${i.owner}:${i.group}`)).toEqual(['nobody:nogroup', 'nobody:nogroup']);
+      await sbx.files.deleteDirectories([`${dir}/owned`]);
     });
 
     it('writeFiles accepts strings, bytes, blobs, streams and iterables, with mode and owner', async () => {

@@ -234,7 +234,7 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect(((await upload.json()) as { code: string }).code).toBe('INVALID_FILE');
   });
 
-  it('download: attachment header, Range → 206 + Content-Range, bad range → 416', async () => {
+  it('download: attachment header, Range → 206 + Content-Range, unsatisfiable / malformed range → 416', async () => {
     const form = new FormData();
     form.append('metadata', new Blob([JSON.stringify({ path: '/tmp/dl.bin' })], { type: 'application/json' }), 'metadata');
     form.append('file', new Blob(['0123456789']), 'dl.bin');
@@ -250,9 +250,13 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect(await part.text()).toBe('234');
     const suffix = await fetch(`${execd}/files/download?path=/tmp/dl.bin`, { headers: { Range: 'bytes=-3' } });
     expect(await suffix.text()).toBe('789');
-    const bad = await fetch(`${execd}/files/download?path=/tmp/dl.bin`, { headers: { Range: 'bytes=50-60' } });
-    expect(bad.status).toBe(416);
-    expect(((await bad.json()) as { code: string }).code).toBe('UNKNOWN');
+    const beyond = await fetch(`${execd}/files/download?path=/tmp/dl.bin`, { headers: { Range: 'bytes=50-60' } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe('bytes */10');
+    expect(await beyond.text()).toBe('invalid range: failed to overlap\n');
+    const malformed = await fetch(`${execd}/files/download?path=/tmp/dl.bin`, { headers: { Range: 'bytes=5-2' } });
+    expect(malformed.status).toBe(416);
+    expect(await malformed.json()).toEqual({ code: 'UNKNOWN' });
   });
 
   it('line-based download (offset + limit) returns the lines as they are', async () => {
