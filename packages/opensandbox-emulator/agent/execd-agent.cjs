@@ -1039,109 +1039,130 @@ function uploadFiles(req, res) {
   const busboy = require(busboyPath);
   const contentType = req.headers['content-type'] ?? '';
   if (!contentType.toLowerCase().startsWith('multipart/form-data')) throw new HttpError(400, 'INVALID_FILE', 'multipart form is empty');
+  const tmpDir = path.join(STATE_DIR, 'uploads');
+  fs.mkdirSync(tmpDir, { recursive: true });
   return new Promise((resolve, reject) => {
-    /** @type {{ meta?: any; file?: string; error?: HttpError }[]} */
-    const pairs = [];
-    /** @type {Promise<unknown>[]} */
-    const writes = [];
-    let tmpCount = 0;
-    const tmpDir = path.join(STATE_DIR, 'uploads');
-    fs.mkdirSync(tmpDir, { recursive: true });
+    // Like execd (Go's MultipartForm): `metadata` and `file` FILE parts are collected separately,
+    // in order, and paired by index. Plain form fields are ignored.
+    /** @type {Promise<Buffer>[]} */
+    const metadataParts = [];
+    /** @type {Promise<string>[]} */
+    const fileParts = [];
+    let counter = 0;
     let parser;
     try {
-      parser = busboy({ headers: req.headers, limits: { fieldSize: MAX_JSON_BODY } });
-    } catch (err) {
-      reject(new HttpError(400, 'INVALID_FILE', errMessage(err)));
+      parser = busboy({ headers: req.headers });
+    } catch {
+      reject(new HttpError(400, 'INVALID_FILE', 'multipart form is empty'));
       return;
     }
-    /** @param {{ meta?: any; file?: string; error?: HttpError }} pair @param {string | Buffer} value */
-    const setMeta = (pair, value) => {
-      try {
-        pair.meta = JSON.parse(value.toString());
-      } catch (err) {
-        pair.error = new HttpError(400, 'INVALID_FILE_METADATA', `invalid metadata: ${errMessage(err)}`);
-      }
-    };
     parser.on('file', (name, stream) => {
       if (name === 'metadata') {
-        // the slot is taken synchronously so that parts pair up in order
-        /** @type {{ meta?: any; file?: string; error?: HttpError }} */
-        const pair = {};
-        pairs.push(pair);
         /** @type {Buffer[]} */
         const chunks = [];
         stream.on('data', (c) => chunks.push(c));
-        writes.push(new Promise((ok) => stream.on('end', () => ok(setMeta(pair, Buffer.concat(chunks))))));
-        return;
-      }
-      if (name !== 'file') {
-        stream.resume();
-        return;
-      }
-      let target = pairs.find((p) => p.file === undefined);
-      if (!target) {
-        target = {};
-        pairs.push(target);
-      }
-      const tmp = path.join(tmpDir, `${process.pid}-${Date.now()}-${tmpCount++}`);
-      target.file = tmp;
-      writes.push(
-        new Promise((ok, fail) => {
+        metadataParts.push(new Promise((ok, fail) => {
+          stream.on('end', () => ok(Buffer.concat(chunks)));
+          stream.on('error', fail);
+        }));
+      } else if (name === 'file') {
+        const tmp = path.join(tmpDir, `${process.pid}-${Date.now()}-${counter++}`);
+        fileParts.push(new Promise((ok, fail) => {
           const ws = fs.createWriteStream(tmp);
           stream.pipe(ws);
-          ws.on('finish', () => ok(undefined));
+          ws.on('finish', () => ok(tmp));
           ws.on('error', fail);
           stream.on('error', fail);
-        }),
-      );
+        }));
+      } else {
+        stream.resume();
+      }
     });
-    parser.on('field', (name, value) => {
-      if (name !== 'metadata') return;
-      /** @type {{ meta?: any; file?: string; error?: HttpError }} */
-      const pair = {};
-      pairs.push(pair);
-      setMeta(pair, value);
-    });
-    parser.on('error', (err) => reject(new HttpError(400, 'INVALID_FILE', errMessage(err))));
+    parser.on('error', () => reject(new HttpError(400, 'INVALID_FILE', 'multipart form is empty')));
     parser.on('close', () => {
-      Promise.all(writes)
-        .then(async () => {
-          const cleanup = () => Promise.all(pairs.map((p) => (p.file ? fsp.rm(p.file, { force: true }) : undefined)));
+      Promise.all([Promise.all(metadataParts), Promise.all(fileParts)])
+        .then(async ([metas, files]) => {
           try {
-            if (pairs.length === 0) throw new HttpError(400, 'INVALID_FILE', 'multipart form is empty');
-            for (const pair of pairs) {
-              if (pair.error) throw pair.error;
-              if (pair.meta === undefined) throw new HttpError(400, 'INVALID_FILE_METADATA', 'metadata file is missing');
-              if (pair.file === undefined) throw new HttpError(400, 'INVALID_FILE_CONTENT', 'file is missing');
-              if (!isObject(pair.meta) || typeof pair.meta.path !== 'string' || pair.meta.path === '') throw new HttpError(400, 'INVALID_FILE_METADATA', 'metadata path is empty');
-            }
-            for (const pair of pairs) {
-              const meta = /** @type {{ path: string; owner?: string; group?: string; mode?: unknown }} */ (pair.meta);
-              const dest = expandPath(meta.path);
+            if (metas.length === 0) throw new HttpError(400, 'INVALID_FILE_METADATA', 'metadata file is missing');
+            if (files.length === 0) throw new HttpError(400, 'INVALID_FILE_CONTENT', 'file is missing');
+            if (metas.length !== files.length) throw new HttpError(400, 'INVALID_FILE', `metadata and file count mismatch: ${metas.length} vs ${files.length}`);
+            for (let i = 0; i < metas.length; i++) {
+              /** @type {any} */
+              let meta;
               try {
-                await fsp.mkdir(path.dirname(dest), { recursive: true });
-                // copy (not rename) so an existing file keeps its inode like execd's truncate+write
-                await fsp.copyFile(/** @type {string} */ (pair.file), dest);
-                const fh = await fsp.open(dest, 'r');
-                await fh.sync();
-                await fh.close();
-                await applyPermission(dest, meta);
+                meta = JSON.parse(/** @type {Buffer} */ (metas[i]).toString('utf8'));
               } catch (err) {
-                throw fsError(err, meta.path);
+                throw new HttpError(400, 'INVALID_FILE_METADATA', `invalid metadata format. ${errMessage(err)}`);
               }
+              if (!isObject(meta) || typeof meta.path !== 'string' || meta.path === '') throw new HttpError(400, 'INVALID_FILE_METADATA', 'metadata path is empty');
+              await storeUpload(/** @type {string} */ (files[i]), /** @type {{ path: string; owner?: string; group?: string; mode?: unknown }} */ (meta));
             }
-            await cleanup();
             sendEmpty(res);
             resolve(undefined);
-          } catch (err) {
-            await cleanup();
-            reject(err);
+          } finally {
+            await Promise.all(files.map((f) => fsp.rm(f, { force: true })));
           }
         })
         .catch(reject);
     });
     req.pipe(parser);
   });
+}
+
+/**
+ * Writes one uploaded file like execd: parents created (owner/group applied to the ones created),
+ * the target opened with O_CREAT|O_TRUNC and mode 0777 (before umask; an existing file keeps its
+ * inode and mode), fsynced with its directory, then mode/owner/group applied.
+ * @param {string} tmp @param {{ path: string; owner?: string; group?: string; mode?: unknown }} meta
+ */
+async function storeUpload(tmp, meta) {
+  const dest = expandPath(meta.path);
+  const dir = path.dirname(dest);
+  const created = [];
+  for (let cur = dir; !(await exists(cur)); cur = path.dirname(cur)) {
+    created.unshift(cur);
+    if (path.dirname(cur) === cur) break;
+  }
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+    for (const d of created) await applyPermission(d, { owner: meta.owner, group: meta.group });
+  } catch (err) {
+    throw new HttpError(500, 'RUNTIME_ERROR', `error creating target directory ${dir}. ${errMessage(err)}`);
+  }
+  try {
+    const out = await fsp.open(dest, 'w', 0o777);
+    try {
+      await pipelineFile(tmp, out);
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    const d = await fsp.open(dir, 'r');
+    await d.sync().catch(() => undefined);
+    await d.close();
+  } catch (err) {
+    throw new HttpError(500, 'RUNTIME_ERROR', `error opening destination file ${dest}. ${errMessage(err)}`);
+  }
+  try {
+    await applyPermission(dest, meta);
+  } catch (err) {
+    throw new HttpError(500, 'RUNTIME_ERROR', `error chmoding file ${dest}. ${errMessage(err)}`);
+  }
+}
+
+/** @param {string} from @param {import('node:fs/promises').FileHandle} to */
+async function pipelineFile(from, to) {
+  const input = await fsp.open(from, 'r');
+  try {
+    const buf = Buffer.alloc(1024 * 1024);
+    for (;;) {
+      const { bytesRead } = await input.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      await to.write(buf, 0, bytesRead);
+    }
+  } finally {
+    await input.close();
+  }
 }
 
 /**

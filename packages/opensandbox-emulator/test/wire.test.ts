@@ -229,9 +229,30 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect(((await badBody.json()) as { code: string }).code).toBe('INVALID_REQUEST_BODY');
     const gid = await fetch(`${execd}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'id', gid: 0 }) });
     expect(((await gid.json()) as { message: string }).message).toBe('uid is required when gid is provided');
-    const upload = await fetch(`${execd}/files/upload`, { method: 'POST', body: new FormData() });
-    expect(upload.status).toBe(400);
-    expect(((await upload.json()) as { code: string }).code).toBe('INVALID_FILE');
+    const notMultipart = await fetch(`${execd}/files/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(notMultipart.status).toBe(400);
+    expect(await notMultipart.json()).toEqual({ code: 'INVALID_FILE', message: 'multipart form is empty' });
+    const empty = await fetch(`${execd}/files/upload`, { method: 'POST', body: new FormData() });
+    expect(await empty.json()).toEqual({ code: 'INVALID_FILE_METADATA', message: 'metadata file is missing' });
+    const onlyMeta = new FormData();
+    onlyMeta.append('metadata', new Blob([JSON.stringify({ path: '/tmp/x' })]), 'metadata');
+    expect(await (await fetch(`${execd}/files/upload`, { method: 'POST', body: onlyMeta })).json()).toEqual({ code: 'INVALID_FILE_CONTENT', message: 'file is missing' });
+    const mismatch = new FormData();
+    mismatch.append('metadata', new Blob([JSON.stringify({ path: '/tmp/x' })]), 'metadata');
+    mismatch.append('metadata', new Blob([JSON.stringify({ path: '/tmp/y' })]), 'metadata');
+    mismatch.append('file', new Blob(['x']), 'x');
+    expect(await (await fetch(`${execd}/files/upload`, { method: 'POST', body: mismatch })).json()).toEqual({ code: 'INVALID_FILE', message: 'metadata and file count mismatch: 2 vs 1' });
+    const noPath = new FormData();
+    noPath.append('metadata', new Blob([JSON.stringify({ mode: 644 })]), 'metadata');
+    noPath.append('file', new Blob(['x']), 'x');
+    expect(await (await fetch(`${execd}/files/upload`, { method: 'POST', body: noPath })).json()).toEqual({ code: 'INVALID_FILE_METADATA', message: 'metadata path is empty' });
+    // a new file without a mode gets 0777 minus the umask, like execd's os.ModePerm
+    const plain = new FormData();
+    plain.append('metadata', new Blob([JSON.stringify({ path: '/tmp/new-dir/plain.txt' })]), 'metadata');
+    plain.append('file', new Blob(['x']), 'plain.txt');
+    expect((await fetch(`${execd}/files/upload`, { method: 'POST', body: plain })).status).toBe(200);
+    const info = (await (await fetch(`${execd}/files/info?path=/tmp/new-dir/plain.txt`)).json()) as Record<string, { mode: number }>;
+    expect(info['/tmp/new-dir/plain.txt']?.mode).toBe(755);
   });
 
   it('download: attachment header, Range → 206 + Content-Range, unsatisfiable / malformed range → 416', async () => {
