@@ -129,12 +129,12 @@ async function readJson(req, opts) {
   const raw = (await readBody(req)).toString('utf8');
   if (raw.trim() === '') {
     if (opts?.optional) return undefined;
-    throw new HttpError(400, 'INVALID_REQUEST_BODY', 'error parsing request body: EOF');
+    throw new HttpError(400, 'INVALID_REQUEST_BODY', 'error parsing request, MAYBE invalid body format. EOF');
   }
   try {
     return JSON.parse(raw);
   } catch (err) {
-    throw new HttpError(400, 'INVALID_REQUEST_BODY', `error parsing request body: ${errMessage(err)}`);
+    throw new HttpError(400, 'INVALID_REQUEST_BODY', `error parsing request, MAYBE invalid body format. ${errMessage(err)}`);
   }
 }
 
@@ -469,12 +469,12 @@ async function runCommand(req, res) {
   const body = await readJson(req);
   if (!isObject(body)) throw new HttpError(400, 'INVALID_REQUEST_BODY', 'request body must be an object');
   const command = body.command;
-  if (typeof command !== 'string' || command.trim() === '') throw new HttpError(400, 'INVALID_REQUEST_BODY', 'command is required');
+  if (typeof command !== 'string' || command.trim() === '') throw new HttpError(400, 'INVALID_REQUEST_BODY', 'invalid request, validation error command or argv is required');
   const cwd = checkCwd(optionalString(body.cwd, 'cwd'));
   const timeout = optionalInt(body.timeout, 'timeout');
   const uid = optionalInt(body.uid, 'uid');
   const gid = optionalInt(body.gid, 'gid');
-  if (gid !== undefined && uid === undefined) throw new HttpError(400, 'INVALID_REQUEST_BODY', 'uid is required when gid is provided');
+  if (gid !== undefined && uid === undefined) throw new HttpError(400, 'INVALID_REQUEST_BODY', 'invalid request, validation error uid is required when gid is provided');
   const envs = optionalEnvs(body.envs);
   const background = body.background === true;
 

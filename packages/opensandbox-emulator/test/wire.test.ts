@@ -228,7 +228,7 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect(badBody.status).toBe(400);
     expect(((await badBody.json()) as { code: string }).code).toBe('INVALID_REQUEST_BODY');
     const gid = await fetch(`${execd}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'id', gid: 0 }) });
-    expect(((await gid.json()) as { message: string }).message).toBe('uid is required when gid is provided');
+    expect(((await gid.json()) as { message: string }).message).toBe('invalid request, validation error uid is required when gid is provided');
     const notMultipart = await fetch(`${execd}/files/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(notMultipart.status).toBe(400);
     expect(await notMultipart.json()).toEqual({ code: 'INVALID_FILE', message: 'multipart form is empty' });
