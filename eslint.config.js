@@ -13,6 +13,7 @@ const allowed = {
   tools: ['core'],
   testkit: ['core'],
   e2b: ['core', 'watch'],
+  'e2b-emulator': ['opensandbox-emulator'],
 };
 const all = Object.keys(allowed);
 

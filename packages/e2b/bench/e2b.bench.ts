@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { E2BSandbox } from '@kode/e2b';
 import { FileType, type Sandbox as E2BClient } from 'e2b';
-import { startE2BEmulator } from '../test/support/e2b-emulator';
+import { startE2BEmulator } from '@kode/e2b-emulator';
 
 const MIB = 1024 * 1024;
 

@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { E2BSandbox, type E2BSandboxConfig } from '../src/index';
 import { createE2BWatchPort } from '../src/e2b-watch';
-import { startE2BEmulator, type E2BEmulator, type RecordedRequest } from './support/e2b-emulator';
+import { startE2BEmulator, type E2BEmulator, type RecordedRequest } from '@kode/e2b-emulator';
 
 let emulator: E2BEmulator;
 const live: E2BSandbox[] = [];

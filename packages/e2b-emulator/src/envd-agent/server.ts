@@ -55,7 +55,7 @@ export async function startEnvdServer(options: EnvdServerOptions = {}): Promise<
   const fs = new FilesystemService(resolve);
   const processes = new ProcessService(resolve, baseEnv);
 
-  const handleRpc = async (req: IncomingMessage, res: ServerResponse, service: string, method: string): Promise<void> => {
+  const handleRpc = async (req: IncomingMessage, res: ServerResponse, { service, method }: { service: string; method: string }): Promise<void> => {
     const contentType = String(req.headers['content-type'] ?? '');
     const body = await readBody(req);
     if (contentType.startsWith('application/connect+json')) {
@@ -97,7 +97,7 @@ export async function startEnvdServer(options: EnvdServerOptions = {}): Promise<
     const url = new URL(req.url ?? '/', 'http://envd');
     const route = async (): Promise<void> => {
       const rpc = /^\/(process\.Process|filesystem\.Filesystem)\/([A-Za-z]+)$/.exec(url.pathname);
-      if (rpc && req.method === 'POST') return handleRpc(req, res, rpc[1]!, rpc[2]!);
+      if (rpc && req.method === 'POST') return handleRpc(req, res, { service: rpc[1]!, method: rpc[2]! });
       if (url.pathname === '/health' && req.method === 'GET') {
         res.writeHead(204);
         res.end();

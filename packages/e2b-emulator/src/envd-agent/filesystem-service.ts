@@ -108,12 +108,12 @@ export class FilesystemService {
     const info = await stat(resolved);
     if (!info.isDirectory()) throw new RpcError('invalid_argument', `path is not a directory: ${resolved}`);
     const entries: EntryInfoJson[] = [];
-    await this.walk(resolved, 1, depth, entries);
+    await this.walk({ dir: resolved, level: 1, depth }, entries);
     return { entries };
   }
 
   /** Like Go's `filepath.WalkDir`: lexical order, symlinks not followed. */
-  private async walk(dir: string, level: number, depth: number, out: EntryInfoJson[]): Promise<void> {
+  private async walk({ dir, level, depth }: { dir: string; level: number; depth: number }, out: EntryInfoJson[]): Promise<void> {
     let names: string[];
     try {
       names = (await readdir(dir)).sort();
@@ -125,7 +125,7 @@ export class FilesystemService {
       const stats = await lstat(path).catch(() => undefined);
       if (!stats) continue;
       out.push(await entryFromStats(path, stats));
-      if (stats.isDirectory() && level < depth) await this.walk(path, level + 1, depth, out);
+      if (stats.isDirectory() && level < depth) await this.walk({ dir: path, level: level + 1, depth }, out);
     }
   }
 

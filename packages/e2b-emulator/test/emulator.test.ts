@@ -15,7 +15,7 @@ import {
   type FilesystemEvent,
 } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startE2BEmulator, type E2BEmulator, type RecordedRequest } from './support/e2b-emulator';
+import { startE2BEmulator, type E2BEmulator, type RecordedRequest } from '../src/index';
 
 let emulator: E2BEmulator;
 let sandbox: Sandbox;
