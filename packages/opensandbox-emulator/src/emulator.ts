@@ -99,14 +99,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!['direct', 'server-proxy', 'gateway'].includes(routing)) throw new TypeError(`routing must be direct, server-proxy or gateway (got ${String(routing)})`);
   const host = options.host ?? '127.0.0.1';
   const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host);
-  const ownsStateDir = options.stateDir === undefined;
-  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'kode-osb-')));
-  const stats = new RequestCounter();
   const faults = new FaultInjector();
   for (const rule of options.faults ?? []) {
     validateFault(rule);
     faults.add(rule);
   }
+  const ownsStateDir = options.stateDir === undefined;
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'kode-osb-')));
+  const stats = new RequestCounter();
   const forwarder = new ExecdForwarder(stats, faults);
   const registry = new SandboxRegistry(
     {
@@ -139,13 +139,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const server = createServer(lifecycle.handle);
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
+    throw err;
+  }
   port = (server.address() as AddressInfo).port;
   const reaper = setInterval(() => void registry.reapExpired(), options.reaperIntervalMs ?? 1000);
   reaper.unref();

@@ -1,5 +1,8 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGE_PROFILES, execdRouteName, findImageProfile, parseFaultSpec, validateFault } from '../src/index';
+import { DEFAULT_IMAGE_PROFILES, execdRouteName, findImageProfile, parseFaultSpec, startEmulator, validateFault } from '../src/index';
 import { FaultInjector } from '../src/faults';
 
 describe('image profiles', () => {
@@ -85,5 +88,28 @@ describe('fault specs', () => {
     faults.add({ kind: 'latency', route: 'POST /command', ms: 5, sandboxId: 'a' });
     expect(faults.latencyFor({ route: 'POST /command', sandboxId: 'a' })).toBe(15);
     expect(faults.latencyFor({ route: 'POST /command', sandboxId: 'b' })).toBe(10);
+  });
+});
+
+describe('startEmulator option errors', () => {
+  it('a taken port or an invalid fault rejects and leaves no state directory behind', async () => {
+    const first = await startEmulator();
+    const scratch = mkdtempSync(join(tmpdir(), 'kode-units-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = scratch; // where the emulator makes its own state directory
+    try {
+      await expect(startEmulator({ port: first.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      await expect(startEmulator({ faults: [{ kind: 'latency', route: '*' } as never] })).rejects.toThrow(/needs ms/);
+      expect(readdirSync(scratch)).toEqual([]);
+    } finally {
+      process.env.TMPDIR = saved;
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    await first.close();
+    expect(existsSync(first.stateDir)).toBe(false);
+  });
+
+  it('rejects an unknown routing mode', async () => {
+    await expect(startEmulator({ routing: 'sideways' as never })).rejects.toThrow(TypeError);
   });
 });
