@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ExecdForwarder } from './execd-forwarder';
 import { FaultInjector, validateFault, type FaultController, type FaultRule } from './faults';
 import { DEFAULT_IMAGE_PROFILES, type ImageProfile } from './image-profiles';
@@ -10,6 +10,14 @@ import { findBubblewrap } from './isolation';
 import { LifecycleServer, type RoutingMode } from './lifecycle-server';
 import { RequestCounter, type RequestStats } from './request-stats';
 import { SandboxRegistry } from './sandbox-registry';
+
+/** Longest unix socket path Linux accepts (sun_path is 108 bytes including the NUL). */
+const MAX_SOCKET_PATH = 107;
+
+/** Bytes of the longest execd socket path below `stateDir` (see SandboxRegistry/startAgent). */
+function socketPathLength(stateDir: string): number {
+  return Buffer.byteLength(join(resolve(stateDir), 'sandboxes', '00000000-0000-0000-0000-000000000000', 'state', 'execd.sock'));
+}
 
 /** Options of {@link startEmulator}. Every field is optional. */
 export interface EmulatorOptions {
@@ -105,7 +113,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults.add(rule);
   }
   const ownsStateDir = options.stateDir === undefined;
+  if (options.stateDir !== undefined && socketPathLength(options.stateDir) > MAX_SOCKET_PATH) {
+    throw new TypeError(`stateDir is too long (${options.stateDir.length} characters): each sandbox's execd socket below it must fit in ${MAX_SOCKET_PATH} bytes; use a shorter path`);
+  }
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'kode-osb-')));
+  if (socketPathLength(stateDir) > MAX_SOCKET_PATH) {
+    await rm(stateDir, { recursive: true, force: true });
+    throw new TypeError(`the temp directory ${tmpdir()} is too deep for execd sockets; pass a short stateDir`);
+  }
   const stats = new RequestCounter();
   const forwarder = new ExecdForwarder(stats, faults);
   const registry = new SandboxRegistry(

@@ -109,6 +109,10 @@ describe('startEmulator option errors', () => {
     expect(existsSync(first.stateDir)).toBe(false);
   });
 
+  it('rejects a state directory too long for execd sockets', async () => {
+    await expect(startEmulator({ stateDir: `/tmp/${'x'.repeat(80)}` })).rejects.toThrow(/stateDir is too long/);
+  });
+
   it('rejects an unknown routing mode', async () => {
     await expect(startEmulator({ routing: 'sideways' as never })).rejects.toThrow(TypeError);
   });
