@@ -250,12 +250,9 @@ describe.sequential('publishing with changesets to a real registry', () => {
     it('typechecks the ES module quick start (.ts) under moduleResolution node16, skipLibCheck off', () => typecheck('esm-node16'));
     it('typechecks the ES module quick start (.ts) under moduleResolution bundler, skipLibCheck off', () => typecheck('esm-bundler'));
     it('typechecks the CommonJS quick start (.cts) under moduleResolution node16 (skipLibCheck on, the tsc --init default)', () => typecheck('cjs-node16-skiplibcheck'));
-    // Known failure: dist/index.d.cts imports `Sandbox` (the return type of getClient()) from
-    // @alibaba-group/opensandbox, whose only declarations are ES module ones, so TypeScript
-    // reports TS1479 in a CommonJS context when it checks libraries. The fix is in the emitted
-    // d.cts: `import type { Sandbox } from '@alibaba-group/opensandbox' with { 'resolution-mode': 'import' }`.
-    // When that lands this test starts failing: turn it into a plain `it`.
-    it.fails('typechecks the CommonJS quick start (.cts) under moduleResolution node16, skipLibCheck off (known failure: TS1479)', () => typecheck('cjs-node16'));
+    // dist/index.d.cts imports the SDK's ESM-only types with resolution-mode 'import'
+    // (packages/opensandbox/scripts/patch-cjs-types.mjs), so strict CommonJS checking passes too.
+    it('typechecks the CommonJS quick start (.cts) under moduleResolution node16, skipLibCheck off', () => typecheck('cjs-node16'));
 
     it('runs the TypeScript quick start (ESM and CJS) with tsx', async () => {
       for (const file of ['quick-start.ts', 'quick-start-cjs.cts']) {
@@ -282,7 +279,7 @@ describe.sequential('publishing with changesets to a real registry', () => {
       process.stdout.write(indent(install.stdout));
       const installed = (name: string) => (JSON.parse(readFileSync(join(author, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
       expect(installed('@kode/testkit')).toBe(published.get('@kode/testkit'));
-      expect(installed('@kode/core')).toBe(published.get('@kode/core')); // the kit's peer, installed by npm
+      expect(installed('@kode/core')).toBe(published.get('@kode/core')); // the kit's dependency, installed by npm
 
       const report = join(author, 'report.json');
       const kit = await step('vitest run (the kit against LocalSandbox)', () =>
