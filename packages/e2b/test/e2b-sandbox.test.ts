@@ -176,8 +176,10 @@ describe('native watch (files.watchDir)', () => {
     expect(watch[0]!.headers['keepalive-ping-interval']).toBe('50');
     await sandbox.fs.write('w/sub/file.txt', 'x');
     await vi.waitFor(() => expect(events.some((e) => e.path === '/home/user/w/sub/file.txt' && e.via === 'native')).toBe(true), { timeout: 5_000 });
-    const created = events.find((e) => e.path === '/home/user/w/sub/file.txt');
-    expect(created?.mtimeMs).toBe((await sandbox.fs.stat('w/sub/file.txt')).mtimeMs);
+    // Events carry the file's real mtime (never the wall clock): the create event may show the
+    // empty file's mtime, so wait for the one that matches the finished write.
+    const { mtimeMs } = await sandbox.fs.stat('w/sub/file.txt');
+    await vi.waitFor(() => expect(events.filter((e) => e.path === '/home/user/w/sub/file.txt').map((e) => e.mtimeMs)).toContain(mtimeMs), { timeout: 5_000 });
     await sandbox.unwatchFiles(id);
   });
 
