@@ -14,6 +14,8 @@ Options:
   --public-host <name>     host name put in endpoints (default: the listen address)
   --api-key <key>          require OPEN-SANDBOX-API-KEY (default: no auth)
   --routing <mode>         direct | server-proxy | gateway (default direct)
+  --direct-endpoint <s>    port | bridge: direct endpoints as 127.0.0.1:<port> (default) or,
+                           like Docker bridge mode, 127.0.0.1:<port>/proxy/44772
   --state-dir <dir>        where sandbox roots live (default: a temp dir, removed on exit)
   --network <mode>         host | none (default host)
   --ping-interval-ms <n>   ping event interval of command streams (default 3000)
@@ -47,6 +49,7 @@ function buildOptions(argv: string[]): EmulatorOptions | undefined {
       'public-host': { type: 'string' },
       'api-key': { type: 'string' },
       routing: { type: 'string' },
+      'direct-endpoint': { type: 'string' },
       'state-dir': { type: 'string' },
       network: { type: 'string' },
       'ping-interval-ms': { type: 'string' },
@@ -65,6 +68,8 @@ function buildOptions(argv: string[]): EmulatorOptions | undefined {
   if (values.help) return undefined;
   const routing = values.routing ?? 'direct';
   if (!['direct', 'server-proxy', 'gateway'].includes(routing)) throw new TypeError(`--routing must be direct, server-proxy or gateway (got "${routing}")`);
+  const directEndpoint = values['direct-endpoint'] ?? 'port';
+  if (directEndpoint !== 'port' && directEndpoint !== 'bridge') throw new TypeError(`--direct-endpoint must be port or bridge (got "${directEndpoint}")`);
   const network = values.network ?? 'host';
   if (network !== 'host' && network !== 'none') throw new TypeError(`--network must be host or none (got "${network}")`);
   const faults: FaultRule[] = (values.fault ?? []).map(parseFaultSpec);
@@ -79,6 +84,7 @@ function buildOptions(argv: string[]): EmulatorOptions | undefined {
   const options: EmulatorOptions = {
     port: intOption(values.port, 'port') ?? 8080,
     routing: routing as RoutingMode,
+    directEndpoint,
     network,
     faults,
   };

@@ -40,6 +40,13 @@ export interface EmulatorOptions {
    * `use_server_proxy=true` on an endpoint lookup always yields the server-proxy form.
    */
   routing?: RoutingMode;
+  /**
+   * Shape of direct endpoints; default `'port'`.
+   * - `port`: `127.0.0.1:<per-sandbox port>` for 44772, `…/proxy/<port>` for other ports;
+   * - `bridge`: like Docker's bridge mode, `127.0.0.1:<per-sandbox port>/proxy/<port>` for every
+   *   port, 44772 included (execd's own `/proxy/44772` reaches execd itself).
+   */
+  directEndpoint?: 'port' | 'bridge';
   /** Known images; default {@link DEFAULT_IMAGE_PROFILES}. Any other image fails create with 500. */
   images?: readonly ImageProfile[];
   /** Where sandbox roots live; default a fresh directory under the OS temp dir (removed on close). */
@@ -105,6 +112,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   findBubblewrap();
   const routing = options.routing ?? 'direct';
   if (!['direct', 'server-proxy', 'gateway'].includes(routing)) throw new TypeError(`routing must be direct, server-proxy or gateway (got ${String(routing)})`);
+  if (options.directEndpoint !== undefined && options.directEndpoint !== 'port' && options.directEndpoint !== 'bridge') {
+    throw new TypeError(`directEndpoint must be port or bridge (got ${String(options.directEndpoint)})`);
+  }
   const host = options.host ?? '127.0.0.1';
   const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host);
   const faults = new FaultInjector();
@@ -143,6 +153,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     settings: {
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
       routing,
+      directEndpoint: options.directEndpoint ?? 'port',
       publicHost,
       port: () => port,
       maxTimeoutSeconds: options.maxTimeoutSeconds ?? 86_400,

@@ -55,6 +55,8 @@ const AUTH_EXEMPT = ['/health', '/docs', '/redoc', '/openapi.json'];
 export interface LifecycleSettings {
   apiKey?: string;
   routing: RoutingMode;
+  /** Shape of direct endpoints (see `EmulatorOptions.directEndpoint`). */
+  directEndpoint: 'port' | 'bridge';
   /** Host put in direct/gateway endpoints. */
   publicHost: string;
   /** The server's own port (gateway endpoints). */
@@ -310,7 +312,7 @@ export class LifecycleServer {
     }
     if (!sb.front) throw new ApiError(500, 'DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE', `Sandbox ${sb.id} has no direct endpoint.`);
     const base = `${this.settings.publicHost}:${sb.front.port}`;
-    return { endpoint: port === EXECD_PORT ? base : `${base}/proxy/${port}` };
+    return { endpoint: port === EXECD_PORT && this.settings.directEndpoint === 'port' ? base : `${base}/proxy/${port}` };
   }
 
   private async admin(key: AdminKey, ctx: { req: IncomingMessage; res: ServerResponse; params: Readonly<Record<string, string>> }): Promise<void> {

@@ -233,10 +233,13 @@ export class SandboxRegistry {
   private async startFront(sb: SandboxRecord): Promise<{ server: Server; port: number }> {
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const alive = this.sandboxes.get(sb.id) === sb && !sb.deleting;
+      // execd's /proxy/44772 is execd itself (what Docker bridge-mode endpoints rely on)
+      const url = req.url ?? '/';
+      const self = /^\/proxy\/44772(\/[^?]*)?(\?.*)?$/.exec(url);
       void this.forwarder.forward(alive ? { sandboxId: sb.id, socketPath: sb.agent.socketPath } : undefined, {
         req,
         res,
-        path: req.url ?? '/',
+        path: self ? `${self[1] ?? '/'}${self[2] ?? ''}` : url,
         unavailable: 'reset',
         stripCredentials: false,
       });

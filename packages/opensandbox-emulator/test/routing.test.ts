@@ -3,19 +3,20 @@ import { ConnectionConfig, Sandbox } from '@alibaba-group/opensandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type EmulatorHandle, type RoutingMode } from '../src/index';
 
-const modes: { routing: RoutingMode; useServerProxy: boolean }[] = [
+const modes: { routing: RoutingMode; useServerProxy: boolean; directEndpoint?: 'bridge' }[] = [
   { routing: 'direct', useServerProxy: false },
+  { routing: 'direct', useServerProxy: false, directEndpoint: 'bridge' },
   { routing: 'direct', useServerProxy: true },
   { routing: 'server-proxy', useServerProxy: false },
   { routing: 'gateway', useServerProxy: false },
 ];
 
-describe.each(modes)('routing $routing (useServerProxy: $useServerProxy)', ({ routing, useServerProxy }) => {
+describe.each(modes)('routing $routing (useServerProxy: $useServerProxy, directEndpoint: $directEndpoint)', ({ routing, useServerProxy, directEndpoint }) => {
   let emu: EmulatorHandle;
   let sbx: Sandbox;
 
   beforeAll(async () => {
-    emu = await startEmulator({ routing, apiKey: 'k' });
+    emu = await startEmulator({ routing, apiKey: 'k', ...(directEndpoint ? { directEndpoint } : {}) });
     sbx = await Sandbox.create({ image: 'ubuntu', connectionConfig: new ConnectionConfig({ domain: emu.domain, apiKey: 'k', useServerProxy }) });
   });
   afterAll(async () => {
@@ -33,6 +34,14 @@ describe.each(modes)('routing $routing (useServerProxy: $useServerProxy)', ({ ro
     expect(emu.stats.snapshot({ api: 'execd' })).toEqual({ 'POST /command': 1 });
     await sbx.files.writeFiles([{ path: '/workspace/r.bin', data: new Uint8Array([1, 2, 3]) }]);
     expect(await sbx.files.readBytes('/workspace/r.bin')).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it('the execd endpoint has no scheme and names port 44772 as the official e2e suite checks (server proxy and bridge-style direct endpoints)', async () => {
+    const { endpoint } = await sbx.getEndpoint(44772);
+    expect(endpoint).not.toMatch(/^https?:/);
+    const official = /^[^/]+:44772$/.test(endpoint) || (endpoint.includes('/') && endpoint.endsWith('/44772'));
+    const expected = useServerProxy || routing === 'server-proxy' || (routing === 'direct' && directEndpoint === 'bridge');
+    expect(official).toBe(expected);
   });
 
   it('background logs and interrupt', async () => {
