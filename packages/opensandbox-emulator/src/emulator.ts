@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { DEFAULT_IMAGE_PROFILES, type ImageProfile } from './image-profiles';
 import { findBubblewrap } from './isolation';
 import { LifecycleServer, type RoutingMode } from './lifecycle-server';
 import { RequestCounter, type RequestStats } from './request-stats';
+import { isProcessAlive } from './process-tree';
 import { SandboxRegistry } from './sandbox-registry';
 
 /** Longest unix socket path Linux accepts (sun_path is 108 bytes including the NUL). */
@@ -17,6 +18,35 @@ const MAX_SOCKET_PATH = 107;
 /** Bytes of the longest execd socket path below `stateDir` (see SandboxRegistry/startAgent). */
 function socketPathLength(stateDir: string): number {
   return Buffer.byteLength(join(resolve(stateDir), 'sandboxes', '00000000-0000-0000-0000-000000000000', 'state', 'execd.sock'));
+}
+
+const STATE_DIR_PREFIX = 'kode-osb-';
+const OWNER_FILE = 'owner.pid';
+
+/**
+ * Removes temp state directories of emulators whose process is gone (killed before `close()`),
+ * so crashed test runs do not fill the temp directory. A directory whose owner is alive, or
+ * whose owner cannot be told, is left alone.
+ */
+async function sweepAbandonedStateDirs(): Promise<void> {
+  let names: string[];
+  try {
+    names = (await readdir(tmpdir())).filter((n) => n.startsWith(STATE_DIR_PREFIX));
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names.map(async (name) => {
+      const dir = join(tmpdir(), name);
+      try {
+        const pid = Number((await readFile(join(dir, OWNER_FILE), 'utf8')).trim());
+        if (!Number.isInteger(pid) || pid <= 0 || isProcessAlive(pid)) return;
+        await rm(dir, { recursive: true, force: true });
+      } catch {
+        // no owner file (yet) or already gone: not ours to judge
+      }
+    }),
+  );
 }
 
 /** Options of {@link startEmulator}. Every field is optional. */
@@ -126,7 +156,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.stateDir !== undefined && socketPathLength(options.stateDir) > MAX_SOCKET_PATH) {
     throw new TypeError(`stateDir is too long (${options.stateDir.length} characters): each sandbox's execd socket below it must fit in ${MAX_SOCKET_PATH} bytes; use a shorter path`);
   }
-  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'kode-osb-')));
+  if (options.stateDir === undefined) await sweepAbandonedStateDirs();
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), STATE_DIR_PREFIX)));
+  if (ownsStateDir) await writeFile(join(stateDir, OWNER_FILE), `${process.pid}\n`);
   if (socketPathLength(stateDir) > MAX_SOCKET_PATH) {
     await rm(stateDir, { recursive: true, force: true });
     throw new TypeError(`the temp directory ${tmpdir()} is too deep for execd sockets; pass a short stateDir`);

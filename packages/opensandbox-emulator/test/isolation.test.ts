@@ -209,18 +209,25 @@ describe('a killed host takes its sandboxes with it', () => {
   it('SIGKILL of the emulator process leaves no sandbox process behind', async () => {
     const fixture = join(import.meta.dirname, 'fixtures', 'host-then-hang.ts');
     const host = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: join(import.meta.dirname, '..', '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
-    const pids = await new Promise<number[]>((resolve, reject) => {
+    const { pids, stateDir } = await new Promise<{ pids: number[]; stateDir: string }>((resolve, reject) => {
       let out = '';
       host.stdout.on('data', (c: Buffer) => {
         out += c.toString();
-        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as number[]);
+        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as { pids: number[]; stateDir: string });
       });
       host.on('exit', (code) => reject(new Error(`fixture exited early (${code})`)));
     });
     expect(pids.length).toBeGreaterThanOrEqual(4);
     expect(pids.every(isProcessAlive)).toBe(true);
+    const exited = new Promise((resolve) => host.on('exit', resolve));
     host.kill('SIGKILL');
     await vi.waitFor(() => expect(pids.filter(isProcessAlive)).toEqual([]), { timeout: 10_000, interval: 50 });
+    // the dead emulator's state directory is swept by the next emulator that starts
+    await exited;
+    expect(existsSync(stateDir)).toBe(true);
+    const next = await startEmulator();
+    expect(existsSync(stateDir)).toBe(false);
+    await next.close();
   });
 });
 
