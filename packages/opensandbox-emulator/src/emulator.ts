@@ -79,7 +79,11 @@ export interface EmulatorOptions {
   directEndpoint?: 'port' | 'bridge';
   /** Known images; default {@link DEFAULT_IMAGE_PROFILES}. Any other image fails create with 500. */
   images?: readonly ImageProfile[];
-  /** Where sandbox roots live; default a fresh directory under the OS temp dir (removed on close). */
+  /**
+   * Where sandbox roots live (at most 43 bytes: execd sockets live below it). Default: a fresh
+   * `kode-osb-*` directory under the OS temp dir, removed on close; such directories left by
+   * emulators killed before `close()` are removed by the next `startEmulator`.
+   */
   stateDir?: string;
   /** Interval of `ping` events in command streams (ms); default 3000 like execd. */
   pingIntervalMs?: number;
