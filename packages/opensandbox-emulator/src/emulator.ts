@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { EgressSidecar } from './egress-sidecar';
 import { ExecdForwarder } from './execd-forwarder';
 import { FaultInjector, validateFault, type FaultController, type FaultRule } from './faults';
 import { DEFAULT_IMAGE_PROFILES, type ImageProfile } from './image-profiles';
@@ -169,6 +170,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const stats = new RequestCounter();
   const forwarder = new ExecdForwarder(stats, faults);
+  const egress = new EgressSidecar(stats, faults);
   const registry = new SandboxRegistry(
     {
       stateDir,
@@ -181,8 +183,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       readyTimeoutMs: options.execdStartTimeoutMs ?? 15_000,
       network: options.network ?? 'host',
     },
-    faults,
-    forwarder,
+    { faults, forwarder, egress },
   );
   let port = 0;
   const lifecycle = new LifecycleServer({
@@ -196,6 +197,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     registry,
     forwarder,
+    egress,
     stats,
     faults,
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EGRESS_PORT, type EgressSidecar } from './egress-sidecar';
 import type { ExecdForwarder } from './execd-forwarder';
 import { validateFault, type FaultInjector } from './faults';
 import { ApiError, delay, readJsonBody, sendEmpty, sendJson, ValidationError } from './http-util';
@@ -69,12 +70,21 @@ export class LifecycleServer {
   private readonly settings: LifecycleSettings;
   private readonly registry: SandboxRegistry;
   private readonly forwarder: ExecdForwarder;
+  private readonly egress: EgressSidecar;
   private readonly deps: { stats: RequestCounter; faults: FaultInjector };
 
-  constructor(parts: { settings: LifecycleSettings; registry: SandboxRegistry; forwarder: ExecdForwarder; stats: RequestCounter; faults: FaultInjector }) {
+  constructor(parts: {
+    settings: LifecycleSettings;
+    registry: SandboxRegistry;
+    forwarder: ExecdForwarder;
+    egress: EgressSidecar;
+    stats: RequestCounter;
+    faults: FaultInjector;
+  }) {
     this.settings = parts.settings;
     this.registry = parts.registry;
     this.forwarder = parts.forwarder;
+    this.egress = parts.egress;
     this.deps = { stats: parts.stats, faults: parts.faults };
   }
 
@@ -182,6 +192,10 @@ export class LifecycleServer {
     sb: SandboxRecord,
     opts: { req: IncomingMessage; res: ServerResponse; port: number; rest: string; unavailable: 'reset' | 'bad-gateway' },
   ): Promise<void> {
+    if (opts.port === EGRESS_PORT && sb.egress) {
+      await this.egress.handle({ sandboxId: sb.id, state: sb.egress, req: opts.req, res: opts.res, path: opts.rest });
+      return;
+    }
     const path = opts.port === EXECD_PORT ? opts.rest : `/proxy/${opts.port}${opts.rest}`;
     await this.forwarder.forward(
       { sandboxId: sb.id, socketPath: sb.agent.socketPath },
@@ -303,16 +317,20 @@ export class LifecycleServer {
       if (useServerProxy) throw new ApiError(400, 'SANDBOX::INVALID_PARAMETER', 'use_server_proxy cannot be combined with expires.');
       throw new ApiError(400, 'SANDBOX::API_NOT_SUPPORTED', 'Signed endpoints are not supported by the Docker runtime.');
     }
+    // the egress sidecar's endpoint carries its auth header, whatever the routing
+    const egressHeaders: Record<string, string> = port === EGRESS_PORT && sb.egress ? { 'OPENSANDBOX-EGRESS-AUTH': sb.egress.token } : {};
+    const withHeaders = (endpoint: string, headers: Record<string, string>) =>
+      Object.keys(headers).length > 0 ? { endpoint, headers } : { endpoint };
     if (useServerProxy || this.settings.routing === 'server-proxy') {
       const host = headerValue(req, 'host') ?? `${this.settings.publicHost}:${this.settings.port()}`;
-      return { endpoint: `${host}/sandboxes/${sb.id}/proxy/${port}` };
+      return withHeaders(`${host}/sandboxes/${sb.id}/proxy/${port}`, egressHeaders);
     }
     if (this.settings.routing === 'gateway') {
-      return { endpoint: `${this.settings.publicHost}:${this.settings.port()}`, headers: { 'OpenSandbox-Ingress-To': `${sb.id}-${port}` } };
+      return withHeaders(`${this.settings.publicHost}:${this.settings.port()}`, { ...egressHeaders, 'OpenSandbox-Ingress-To': `${sb.id}-${port}` });
     }
     if (!sb.front) throw new ApiError(500, 'DOCKER::NETWORK_MODE_ENDPOINT_UNAVAILABLE', `Sandbox ${sb.id} has no direct endpoint.`);
     const base = `${this.settings.publicHost}:${sb.front.port}`;
-    return { endpoint: port === EXECD_PORT && this.settings.directEndpoint === 'port' ? base : `${base}/proxy/${port}` };
+    return withHeaders(port === EXECD_PORT && this.settings.directEndpoint === 'port' ? base : `${base}/proxy/${port}`, egressHeaders);
   }
 
   private async admin(key: AdminKey, ctx: { req: IncomingMessage; res: ServerResponse; params: Readonly<Record<string, string>> }): Promise<void> {

@@ -1,5 +1,5 @@
-/** Which API a counted request belongs to. */
-export type RequestApi = 'lifecycle' | 'execd';
+/** Which API a counted request belongs to (`egress`: the emulated egress sidecar's `/policy`). */
+export type RequestApi = 'lifecycle' | 'execd' | 'egress';
 
 /** One counted request. */
 export interface RequestRecord {

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startAgent, type AgentProcess } from './agent-process';
+import { createEgressState, type EgressSidecar, type EgressState } from './egress-sidecar';
 import type { ExecdForwarder } from './execd-forwarder';
 import type { FaultInjector } from './faults';
 import { ApiError } from './http-util';
@@ -33,6 +34,8 @@ export interface SandboxRecord {
   lastTransitionAt: Date;
   readonly root: IsolatedRoot;
   readonly agent: AgentProcess;
+  /** The emulated egress sidecar, present when the sandbox was created with a `networkPolicy`. */
+  readonly egress?: EgressState;
   /** Direct-routing listener (127.0.0.1:port forwarding to the agent); absent in other modes. */
   front?: { server: Server; port: number };
   deleting?: Promise<void>;
@@ -57,11 +60,18 @@ export class SandboxRegistry {
   private readonly creating = new Set<Promise<SandboxRecord>>();
   private closed = false;
 
+  private readonly faults: FaultInjector;
+  private readonly forwarder: ExecdForwarder;
+  private readonly egress: EgressSidecar;
+
   constructor(
     private readonly settings: RegistrySettings,
-    private readonly faults: FaultInjector,
-    private readonly forwarder: ExecdForwarder,
-  ) {}
+    deps: { faults: FaultInjector; forwarder: ExecdForwarder; egress: EgressSidecar },
+  ) {
+    this.faults = deps.faults;
+    this.forwarder = deps.forwarder;
+    this.egress = deps.egress;
+  }
 
   get(id: string): SandboxRecord | undefined {
     return this.sandboxes.get(id);
@@ -146,6 +156,7 @@ export class SandboxRegistry {
       }
     }
     const now = new Date();
+    const egress = createEgressState(req.networkPolicy);
     const record: SandboxRecord = {
       id,
       imageUri: uri,
@@ -155,6 +166,7 @@ export class SandboxRegistry {
       metadata: { ...req.metadata },
       createdAt: now,
       ...(req.timeout !== undefined ? { expiresAt: new Date(now.getTime() + req.timeout * 1000) } : {}),
+      ...(egress ? { egress } : {}),
       state: 'Running',
       reason: 'CONTAINER_RUNNING',
       message: 'Sandbox container started successfully.',
@@ -235,6 +247,11 @@ export class SandboxRegistry {
       const alive = this.sandboxes.get(sb.id) === sb && !sb.deleting;
       // execd's /proxy/44772 is execd itself (what Docker bridge-mode endpoints rely on)
       const url = req.url ?? '/';
+      const egressCall = /^\/proxy\/18080(\/.*)?$/.exec(url);
+      if (alive && sb.egress && egressCall) {
+        this.egress.handle({ sandboxId: sb.id, state: sb.egress, req, res, path: egressCall[1] ?? '/' }).catch(() => res.destroy());
+        return;
+      }
       const self = /^\/proxy\/44772(\/[^?]*)?(\?.*)?$/.exec(url);
       void this.forwarder.forward(alive ? { sandboxId: sb.id, socketPath: sb.agent.socketPath } : undefined, {
         req,

@@ -85,6 +85,11 @@ describe('the official client against the emulator', () => {
       await expect(sbx.patchMetadata({ 'bad key!': 'x' })).rejects.toMatchObject({ statusCode: 400, error: { code: 'SANDBOX::INVALID_METADATA_LABEL' } });
     });
 
+    it('without a networkPolicy there is no egress sidecar to ask', async () => {
+      await expect(sbx.getEgressPolicy()).rejects.toThrow();
+      expect((await sbx.getEndpoint(18080)).headers ?? {}).toEqual({});
+    });
+
     it('Sandbox.connect reaches the same sandbox', async () => {
       const again = await Sandbox.connect({ sandboxId: sbx.id, connectionConfig: config });
       const run = await again.commands.run('echo connect-ok');

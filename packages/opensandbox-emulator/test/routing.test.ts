@@ -17,7 +17,11 @@ describe.each(modes)('routing $routing (useServerProxy: $useServerProxy, directE
 
   beforeAll(async () => {
     emu = await startEmulator({ routing, apiKey: 'k', ...(directEndpoint ? { directEndpoint } : {}) });
-    sbx = await Sandbox.create({ image: 'ubuntu', connectionConfig: new ConnectionConfig({ domain: emu.domain, apiKey: 'k', useServerProxy }) });
+    sbx = await Sandbox.create({
+      image: 'ubuntu',
+      connectionConfig: new ConnectionConfig({ domain: emu.domain, apiKey: 'k', useServerProxy }),
+      networkPolicy: { egress: [{ action: 'allow', target: 'pypi.org' }] },
+    });
   });
   afterAll(async () => {
     await sbx?.kill();
@@ -42,6 +46,23 @@ describe.each(modes)('routing $routing (useServerProxy: $useServerProxy, directE
     const official = /^[^/]+:44772$/.test(endpoint) || (endpoint.includes('/') && endpoint.endsWith('/44772'));
     const expected = useServerProxy || routing === 'server-proxy' || (routing === 'direct' && directEndpoint === 'bridge');
     expect(official).toBe(expected);
+  });
+
+  it('the emulated egress sidecar records the policy (get, patch, delete rules)', async () => {
+    expect(await sbx.getEgressPolicy()).toEqual({ defaultAction: 'deny', egress: [{ action: 'allow', target: 'pypi.org' }] });
+    await sbx.patchEgressRules([
+      { action: 'deny', target: 'pypi.org' },
+      { action: 'allow', target: '*.github.com' },
+    ]);
+    expect((await sbx.getEgressPolicy()).egress).toEqual([
+      { action: 'deny', target: 'pypi.org' },
+      { action: 'allow', target: '*.github.com' },
+    ]);
+    await sbx.deleteEgressRules(['pypi.org']);
+    expect((await sbx.getEgressPolicy()).egress).toEqual([{ action: 'allow', target: '*.github.com' }]);
+    expect(emu.stats.count('GET /policy', { sandboxId: sbx.id })).toBe(3);
+    const egress = await sbx.getEndpoint(18080);
+    expect(egress.headers?.['OPENSANDBOX-EGRESS-AUTH']).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('background logs and interrupt', async () => {
