@@ -381,6 +381,23 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect(await (await fetch(`http://${proxied}/x`)).text()).toBe('hello from /x');
   });
 
+  it('egress sidecar: 401 without its token, policy JSON with it', async () => {
+    const created = await fetch(`${emu.url}/v1/sandboxes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ ...CREATE, networkPolicy: { defaultAction: 'allow' } }),
+    });
+    const { id: withPolicy } = (await created.json()) as { id: string };
+    const ep = (await endpoint(emu, { id: withPolicy, port: 18080, headers: auth })).body;
+    const token = ep.headers?.['OPENSANDBOX-EGRESS-AUTH'] ?? '';
+    expect((await fetch(`http://${ep.endpoint}/policy`)).status).toBe(401);
+    const ok = await fetch(`http://${ep.endpoint}/policy`, { headers: { 'OPENSANDBOX-EGRESS-AUTH': token } });
+    expect(await ok.json()).toMatchObject({ status: 'ok', mode: 'allow_all', enforcementMode: 'none', policy: { defaultAction: 'allow', egress: [] } });
+    const bad = await fetch(`http://${ep.endpoint}/policy`, { method: 'PATCH', headers: { 'OPENSANDBOX-EGRESS-AUTH': token }, body: JSON.stringify([{ action: 'maybe' }]) });
+    expect(bad.status).toBe(400);
+    await fetch(`${emu.url}/v1/sandboxes/${withPolicy}`, { method: 'DELETE', headers: auth });
+  });
+
   it('endpoint formats in direct mode, and use_server_proxy=true', async () => {
     const direct = await endpoint(emu, { id, port: 44772, headers: auth });
     expect(direct.body.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
