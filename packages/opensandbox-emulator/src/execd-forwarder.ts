@@ -80,6 +80,8 @@ export class ExecdForwarder {
         delete outHeaders['keep-alive'];
         res.writeHead(up.statusCode ?? 502, outHeaders);
         res.flushHeaders();
+        // settles however the exchange ends (also when the client goes away mid-stream)
+        up.on('close', () => resolve());
         if (cutAfter === undefined) {
           up.pipe(res);
           up.on('end', resolve);

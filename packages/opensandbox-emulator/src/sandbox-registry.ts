@@ -178,7 +178,14 @@ export class SandboxRegistry {
       await removeIsolatedRoot(root, { processes: [agent.child] });
       throw new ApiError(503, 'DOCKER::INITIALIZATION_ERROR', 'The emulator is shutting down.');
     }
-    if (this.settings.directListeners) record.front = await this.startFront(record);
+    if (this.settings.directListeners) {
+      try {
+        record.front = await this.startFront(record);
+      } catch (err) {
+        await removeIsolatedRoot(root, { processes: [agent.child] });
+        throw new ApiError(500, 'DOCKER::SANDBOX_START_FAILED', `Failed to publish the sandbox's execd port: ${(err as Error).message}`);
+      }
+    }
     this.sandboxes.set(id, record);
     void agent.exited.then(({ code, signal }) => {
       if (record.deleting) return;
