@@ -155,6 +155,7 @@ export class LifecycleServer {
     const found = lifecycleTable.match(method, path);
     if (!found.match) {
       req.resume();
+      this.checkAuth(req, path); // the auth middleware runs before routing, as FastAPI's
       if (found.methodMismatch) sendJson(res, 405, { detail: 'Method Not Allowed' });
       else sendJson(res, 404, { detail: 'Not Found' });
       return;

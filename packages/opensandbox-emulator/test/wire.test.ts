@@ -88,6 +88,7 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect(body.code).toBe('DOCKER::SANDBOX_NOT_FOUND');
     const route = await fetch(`${emu.url}/v1/nothing-here`, { headers: auth });
     expect(route.status).toBe(404);
+    expect((await fetch(`${emu.url}/v1/nothing-here`)).status).toBe(401); // auth runs before routing
     expect(await route.json()).toEqual({ detail: 'Not Found' });
     const method = await fetch(`${emu.url}/v1/sandboxes`, { method: 'PUT', headers: auth });
     expect(method.status).toBe(405);
