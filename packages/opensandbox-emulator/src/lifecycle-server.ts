@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EGRESS_PORT, type EgressSidecar } from './egress-sidecar';
 import type { ExecdForwarder } from './execd-forwarder';
@@ -31,6 +33,7 @@ const LIFECYCLE_ROUTES = [
   { key: 'getSnapshot', method: 'GET', template: '/snapshots/{snapshotId}' },
   { key: 'deleteSnapshot', method: 'DELETE', template: '/snapshots/{snapshotId}' },
   { key: 'metricsEvents', method: 'POST', template: '/metrics/events' },
+  { key: 'diagnostics', method: 'GET', template: '/sandboxes/{sandboxId}/diagnostics/{kind}' },
 ] as const satisfies readonly RouteDefinition[];
 
 type LifecycleKey = (typeof LIFECYCLE_ROUTES)[number]['key'];
@@ -286,11 +289,47 @@ export class LifecycleServer {
         req.resume();
         if (key === 'createSnapshot') this.registry.require(id);
         throw new ApiError(501, 'SNAPSHOT::NOT_IMPLEMENTED', 'Snapshots are not implemented by the emulator.');
+      case 'diagnostics':
+        await this.diagnostics(res, { sb: this.registry.require(id), kind: params.kind ?? '', query: url.searchParams });
+        return;
       case 'metricsEvents':
         await readJsonBody(req, { optional: true });
         sendEmpty(res, 204);
         return;
     }
+  }
+
+  /** Deprecated plain-text diagnostics (`logs`, `inspect`, `events`, `summary`), as the Docker runtime serves them. */
+  private async diagnostics(res: ServerResponse, ctx: { sb: SandboxRecord; kind: string; query: URLSearchParams }): Promise<void> {
+    const { sb, kind, query } = ctx;
+    if (!['logs', 'inspect', 'events', 'summary'].includes(kind)) throw new ApiError(404, 'GENERAL::UNKNOWN_ERROR', `Unknown diagnostics kind '${kind}'.`);
+    if (query.has('scope')) throw new ApiError(501, 'DIAGNOSTICS_NOT_IMPLEMENTED', 'Scoped diagnostics are not implemented.');
+    const tail = query.has('tail') ? parseIntParam(query.get('tail')!, ['query', 'tail'], { ge: 1, le: 10_000 }) : 100;
+    const limit = query.has('limit') ? parseIntParam(query.get('limit')!, ['query', 'limit'], { ge: 1, le: 1000 }) : 50;
+    const logs = async (): Promise<string[]> => {
+      const text = await readFile(join(sb.root.stateDir, 'entrypoint.log'), 'utf8').catch(() => '');
+      const lines = [...text.split('\n').filter((l) => l !== ''), ...sb.agent.stderrTail().split('\n').filter((l) => l !== '').map((l) => `[execd] ${l}`)];
+      return lines.slice(-tail);
+    };
+    const inspect = (): string[] => [
+      `id: ${sb.id}`,
+      `image: ${sb.imageUri} (profile ${sb.profile.name})`,
+      `state: ${sb.state} (${sb.reason}: ${sb.message})`,
+      `created: ${sb.createdAt.toISOString()}`,
+      `expires: ${sb.expiresAt ? sb.expiresAt.toISOString() : 'never (manual cleanup)'}`,
+      `entrypoint: ${JSON.stringify(sb.entrypoint)}`,
+      `host pid: ${sb.agent.child.pid ?? 'none'}`,
+      `root: ${sb.root.dir}`,
+    ];
+    const events = (): string[] => sb.events.slice(-limit).map((e) => `${e.at.toISOString()} ${e.state} ${e.reason}: ${e.message}`);
+    let lines: string[];
+    if (kind === 'logs') lines = await logs();
+    else if (kind === 'inspect') lines = inspect();
+    else if (kind === 'events') lines = events();
+    else lines = ['== inspect', ...inspect(), '== events', ...events(), '== logs', ...(await logs())];
+    const body = lines.length > 0 ? `${lines.join('\n')}\n` : '';
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', deprecation: 'true', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
   }
 
   private listSandboxes(query: URLSearchParams): unknown {

@@ -39,6 +39,8 @@ export interface SandboxRecord {
   /** Direct-routing listener (127.0.0.1:port forwarding to the agent); absent in other modes. */
   front?: { server: Server; port: number };
   deleting?: Promise<void>;
+  /** Lifecycle events, oldest first (for the diagnostics routes). */
+  readonly events: { at: Date; state: SandboxState; reason: string; message: string }[];
 }
 
 /** Settings of the registry (from the emulator options). */
@@ -173,6 +175,7 @@ export class SandboxRegistry {
       lastTransitionAt: now,
       root,
       agent,
+      events: [{ at: now, state: 'Running', reason: 'CONTAINER_RUNNING', message: 'Sandbox container started successfully.' }],
     };
     if (this.closed) {
       await removeIsolatedRoot(root, { processes: [agent.child] });
@@ -247,6 +250,7 @@ export class SandboxRegistry {
     sb.reason = detail.reason;
     sb.message = detail.message;
     sb.lastTransitionAt = new Date();
+    sb.events.push({ at: sb.lastTransitionAt, state, reason: detail.reason, message: detail.message });
   }
 
   private async startFront(sb: SandboxRecord): Promise<{ server: Server; port: number }> {

@@ -149,6 +149,30 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect((await fetch(`${emu.url}/v1/sandboxes/${id}/resume`, { method: 'POST', headers: auth })).status).toBe(202);
   });
 
+  it('diagnostics (deprecated, plain text): logs, inspect, events, summary', async () => {
+    const res = await fetch(`${emu.url}/v1/sandboxes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ ...CREATE, entrypoint: ['sh', '-c', 'echo booting; echo oops >&2; exec tail -f /dev/null'] }),
+    });
+    const { id: diagId } = (await res.json()) as { id: string };
+    const get = async (kind: string, query = '') => {
+      const r = await fetch(`${emu.url}/v1/sandboxes/${diagId}/diagnostics/${kind}${query}`, { headers: auth });
+      return { status: r.status, deprecation: r.headers.get('deprecation'), text: await r.text() };
+    };
+    let logs = await get('logs');
+    for (let i = 0; i < 100 && !logs.text.includes('oops'); i++) logs = await get('logs');
+    expect(logs).toMatchObject({ status: 200, deprecation: 'true' });
+    expect(logs.text).toContain('booting\n');
+    expect((await get('logs', '?tail=1')).text).toBe('oops\n');
+    expect((await get('inspect')).text).toContain(`id: ${diagId}`);
+    await fetch(`${emu.url}/v1/sandboxes/${diagId}/pause`, { method: 'POST', headers: auth });
+    expect((await get('events')).text).toMatch(/Running CONTAINER_RUNNING.*\n.*Paused CONTAINER_PAUSED/);
+    expect((await get('summary')).text).toContain('== logs');
+    expect((await get('logs', '?scope=container')).status).toBe(501);
+    await fetch(`${emu.url}/v1/sandboxes/${diagId}`, { method: 'DELETE', headers: auth });
+  });
+
   it('POST /v1/metrics/events is accepted', async () => {
     const res = await fetch(`${emu.url}/v1/metrics/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ eventType: 'sandbox.create', createDurationMs: 5, success: true }) });
     expect(res.status).toBeLessThan(300);
