@@ -21,23 +21,24 @@ describe('fault injection', () => {
   });
 
   it('latency delays the chosen route only', async () => {
-    emu.faults.add({ kind: 'latency', route: 'POST /command', ms: 300 });
+    emu.faults.add({ kind: 'latency', route: 'POST /command', ms: 600 });
     let started = Date.now();
     await sbx.commands.run('true');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(590);
     started = Date.now();
     await sbx.files.getFileInfo(['/tmp']);
-    expect(Date.now() - started).toBeLessThan(250);
+    expect(Date.now() - started).toBeLessThan(590);
   });
 
   it('latency on a lifecycle route', async () => {
-    emu.faults.add({ kind: 'latency', route: 'GET /sandboxes/{sandboxId}', ms: 250, times: 1 });
+    const id = emu.faults.add({ kind: 'latency', route: 'GET /sandboxes/{sandboxId}', ms: 500, times: 1 });
     const started = Date.now();
     await sbx.getInfo();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(490);
     const again = Date.now();
     await sbx.getInfo();
-    expect(Date.now() - again).toBeLessThan(200);
+    expect(Date.now() - again).toBeLessThan(490);
+    expect(emu.faults.list().find((f) => f.id === id)).toMatchObject({ hits: 1, exhausted: true });
   });
 
   it('error for a count of calls, then recovery', async () => {
