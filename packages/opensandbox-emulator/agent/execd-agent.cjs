@@ -612,13 +612,39 @@ async function commandLogs(id, query, res) {
   }
 }
 
-/** @param {import('node:child_process').ChildProcess | undefined} child @param {Promise<void>} exited */
+/** Whether any process of group `pgid` still exists (zombies included, until reaped). @param {number} pgid */
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops a command's whole process group, as execd does since it stopped orphaning children:
+ * SIGTERM, then SIGKILL after 3 s. Resolves once the leader has exited AND no process of the group
+ * is left (or the deadline passed), so a caller that awaited the interrupt sees nothing running.
+ * @param {import('node:child_process').ChildProcess | undefined} child @param {Promise<void>} exited
+ */
 async function terminate(child, exited) {
-  killGroup(child?.pid, 'SIGTERM');
-  const wait = (/** @type {number} */ ms) => Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), ms))]);
-  if (await wait(3000)) return;
-  killGroup(child?.pid, 'SIGKILL');
-  await wait(2000);
+  const pgid = child?.pid;
+  /** @param {number} ms */
+  const gone = async (ms) => {
+    const deadline = Date.now() + ms;
+    const left = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), ms))]);
+    if (!left) return false;
+    while (pgid && groupAlive(pgid)) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
+  };
+  killGroup(pgid, 'SIGTERM');
+  if (await gone(3000)) return;
+  killGroup(pgid, 'SIGKILL');
+  await gone(2000);
 }
 
 /** @param {URLSearchParams} query @param {http.ServerResponse} res */

@@ -211,6 +211,33 @@ describe('native (real inotifywait)', () => {
     expect(gone.events.some((e) => e.path === `${dir}/after.txt`)).toBe(false);
     await registry.unwatch(id);
   });
+
+  it('unwatch resolves only after the inotifywait stream has ended', async () => {
+    let streamsRunning = 0;
+    const slowStop: WatchPort = {
+      snapshot: hostSnapshot,
+      // A port whose stream takes a while to settle after the abort, as a remote interrupt does.
+      stream: async (request) => {
+        streamsRunning++;
+        try {
+          const result = await hostStream(request);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return result;
+        } finally {
+          streamsRunning--;
+        }
+      },
+    };
+    const slow = new WatchRegistry({ backend: 'test', port: slowStop, config: { mode: 'native' } });
+    try {
+      const id = await slow.watch({ paths: [dir], listener: () => undefined });
+      expect(streamsRunning).toBe(1);
+      await slow.unwatch(id);
+      expect(streamsRunning).toBe(0);
+    } finally {
+      await slow.closeAll();
+    }
+  });
 });
 
 describe('fallback to polling', () => {

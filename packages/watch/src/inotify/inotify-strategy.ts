@@ -56,6 +56,7 @@ class InotifyWatch implements NativeWatchHandle {
   private rearming: Promise<void> | undefined;
   private rearmAgain = false;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly newDirectories = new Set<string>();
   private resyncingDirectories = false;
 
@@ -72,12 +73,19 @@ class InotifyWatch implements NativeWatchHandle {
     this.processes = processes;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const processes = this.processes;
-    this.processes = [];
-    await Promise.all(processes.map((p) => p.stop()));
+  /**
+   * Stops every inotifywait process; resolves once they have ended. Idempotent: every call (the
+   * abort listener's and the registry's) waits for the same stop, so `unwatch` never resolves
+   * while a process is still running.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      const processes = this.processes;
+      this.processes = [];
+      await Promise.all(processes.map((p) => p.stop()));
+    })();
+    return this.closing;
   }
 
   /** Plans from a fresh snapshot and starts the processes; all ready, or all stopped and rejected. */
