@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs what the demo and the tests need on a fresh machine that has only Node 20 and npm:
 // pnpm (the version pinned in package.json), the system tools the tests use (bubblewrap for the
-// OpenSandbox emulator's isolation, inotify-tools for native file watching), and node modules.
+// OpenSandbox emulator's isolation, inotify-tools for native file watching, ripgrep for the
+// fs_grep engine that prefers it), and node modules.
 // Idempotent and quiet when everything is already there. Set KODE_SKIP_SYSTEM_PACKAGES=1 to skip
 // the apt-get step.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -36,6 +37,7 @@ if (process.platform === 'linux' && process.env.KODE_SKIP_SYSTEM_PACKAGES !== '1
   const missing = [
     ['bwrap', 'bubblewrap'],
     ['inotifywait', 'inotify-tools'],
+    ['rg', 'ripgrep'],
   ].filter(([bin]) => !has(bin)).map(([, pkg]) => pkg);
   if (missing.length > 0) {
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -44,7 +46,7 @@ if (process.platform === 'linux' && process.env.KODE_SKIP_SYSTEM_PACKAGES !== '1
       run('apt-get', ['update', '-qq']);
       run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     } else {
-      console.warn(`\u26a0 setup: missing ${missing.join(', ')}; install them (e.g. \`sudo apt-get install ${missing.join(' ')}\`) or the emulator and native-watch tests will fail.`);
+      console.warn(`\u26a0 setup: missing ${missing.join(', ')}; install them (e.g. \`sudo apt-get install ${missing.join(' ')}\`) or the emulator, native-watch and rg-engine tests will fail or be skipped.`);
     }
   }
 }
