@@ -28,11 +28,11 @@ describe('paths', () => {
   });
 
   it('checks containment lexically without prefix confusion', () => {
-    expect(isPathInside('/work', '/work')).toBe(true);
-    expect(isPathInside('/work', '/work/a/b')).toBe(true);
-    expect(isPathInside('/work', '/workshop')).toBe(false);
-    expect(isPathInside('/work', '/work/../etc')).toBe(false);
-    expect(isPathInside('/work', '/work/..foo')).toBe(true);
+    expect(isPathInside('/srv/app', '/srv/app')).toBe(true);
+    expect(isPathInside('/srv/app', '/srv/app/a/b')).toBe(true);
+    expect(isPathInside('/srv/app', '/srv/application')).toBe(false);
+    expect(isPathInside('/srv/app', '/srv/app/../etc')).toBe(false);
+    expect(isPathInside('/srv/app', '/srv/app/..foo')).toBe(true);
     expect(isPathInside('/', '/anything')).toBe(true);
   });
 
