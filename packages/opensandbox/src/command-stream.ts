@@ -1,5 +1,8 @@
 import type { RunCommandOpts, Sandbox as SdkSandbox, ServerStreamEvent } from '@alibaba-group/opensandbox';
 
+/** How long a finished command waits for its response to close, so the connection is reused (ms). */
+const STREAM_CLOSE_WAIT_MS = 5;
+
 /** How long to wait for the command id (the stream's `init` event) after an abort before giving up on the interrupt. */
 const INIT_WAIT_AFTER_STOP_MS = 5_000;
 
@@ -113,7 +116,7 @@ export async function runCommandStream(request: CommandStreamRequest): Promise<C
   try {
     const first = await Promise.race([pump, stopped]);
     if (typeof first === 'object') {
-      if (first.kind === 'complete' || first.kind === 'error') drain(iterator);
+      if (first.kind === 'complete' || first.kind === 'error') await settleBriefly(drain(iterator), STREAM_CLOSE_WAIT_MS);
       // The outcome is unknown: do not leave the command running unobserved.
       else if (id !== undefined) await interruptQuietly(sdk, id);
       return { id, end: first, durationMs: Date.now() - started };
@@ -122,7 +125,7 @@ export async function runCommandStream(request: CommandStreamRequest): Promise<C
     const commandId = id ?? (await withTimeout(idKnown, INIT_WAIT_AFTER_STOP_MS));
     if (commandId !== undefined) await interruptQuietly(sdk, commandId);
     void pump.then((end) => {
-      if (end.kind === 'complete' || end.kind === 'error') drain(iterator);
+      if (end.kind === 'complete' || end.kind === 'error') void drain(iterator);
     });
     return { id: commandId, end: { kind: first }, durationMs: Date.now() - started };
   } finally {
@@ -150,8 +153,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
 }
 
 /** Reads the rest of a response in the background so its connection is released when the server closes it. */
-function drain(iterator: AsyncIterator<ServerStreamEvent>): void {
-  void (async () => {
+function drain(iterator: AsyncIterator<ServerStreamEvent>): Promise<void> {
+  return (async () => {
     try {
       for (;;) {
         const step = await iterator.next();
@@ -161,4 +164,16 @@ function drain(iterator: AsyncIterator<ServerStreamEvent>): void {
       // The response was cut after its final event; nothing to do.
     }
   })();
+}
+
+/**
+ * Waits up to `ms` for the rest of a finished command's response. When the server closes it at
+ * once (no grace period) the connection goes back to the keep-alive pool before the next request,
+ * instead of that request opening a new one; a server that lingers (execd's 1 s grace) costs at
+ * most `ms`.
+ */
+async function settleBriefly(drained: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
