@@ -57,8 +57,10 @@ function changeType(type: FilesystemEvent['type']): NativeChange['type'] | undef
 /**
  * E2B's own watch API as the native strategy: one `files.watchDir` stream per watched directory
  * (recursive when asked; a watched file is covered by a non-recursive watch of its parent), with
- * `includeEntry` so events carry the real mtime, and no stream deadline (`timeoutMs: 0`). When a
- * stream ends unexpectedly the registry falls back to polling.
+ * `includeEntry` so events carry the real mtime, and no stream deadline (`timeoutMs: 0`). A
+ * directory created under a recursive watch is snapshotted once, so entries made in it before the
+ * watch covered it are still reported. When a stream ends unexpectedly the registry falls back to
+ * polling.
  */
 export function createE2BNativeWatch(context: E2BContext): NativeWatchFactory {
   return async (request) => {
@@ -83,7 +85,11 @@ export function createE2BNativeWatch(context: E2BContext): NativeWatchFactory {
             const type = changeType(event.type);
             if (!type || closed) return;
             const mtime = event.entry?.modifiedTime?.getTime();
-            request.emit({ type, path: normalizePosixPath(`${dir}/${event.name}`), ...(type !== 'delete' && mtime !== undefined ? { mtimeMs: mtime } : {}) });
+            const path = normalizePosixPath(`${dir}/${event.name}`);
+            request.emit({ type, path, ...(type !== 'delete' && mtime !== undefined ? { mtimeMs: mtime } : {}) });
+            // A recursive watch starts watching a new directory only after reporting it, so
+            // entries made inside it meanwhile would be missed: snapshot it once (as inotify does).
+            if (type === 'create' && recursive && event.entry?.type === E2BFileType.DIR) void request.resync({ paths: [path] });
           },
           {
             recursive,
