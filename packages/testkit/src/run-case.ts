@@ -13,9 +13,9 @@ import type {
 
 /** Tolerances used when the target does not set them. */
 export const DEFAULT_TOLERANCES: Readonly<Required<ConformanceTolerances>> = Object.freeze({
-  watchLatencyMs: 5_000,
+  watchLatencyMs: 10_000,
   pollIntervalMs: 200,
-  killLatencyMs: 5_000,
+  killLatencyMs: 10_000,
 });
 
 /** Milliseconds one teardown step (a dispose, a directory removal) may take before it is abandoned. */

@@ -17,11 +17,11 @@ export interface ConformanceSandboxOptions {
 
 /** Tolerances for backends that are slower or coarser than the defaults assume. */
 export interface ConformanceTolerances {
-  /** Milliseconds an expected watch event may take to arrive. Default 5000. */
+  /** Milliseconds an expected watch event may take to arrive. Default 10000 (generous for loaded CI machines: it only costs time when an event is really missing). */
   watchLatencyMs?: number;
   /** Polling interval the kit asks for in the polling watch group, in ms. Default 200 (minimum 100). */
   pollIntervalMs?: number;
-  /** Milliseconds an effect of a kill or timeout (a process gone) may take. Default 5000. */
+  /** Milliseconds an effect of a kill or timeout (a process gone) may take. Default 10000. */
   killLatencyMs?: number;
 }
 
