@@ -62,6 +62,12 @@ class WatchEntry implements PollingSubscriber {
   mode: EntryMode = 'starting';
   known: KnownState = new Map();
   native: NativeWatchHandle | undefined;
+  /** Resync snapshots in flight; while any is, native changes are stamped in `touchedAt`. */
+  resyncing = 0;
+  /** Sequence number of the last stamped native change. */
+  nativeSeq = 0;
+  /** Path → sequence of its last native change while a resync was in flight. */
+  readonly touchedAt = new Map<string, number>();
   readonly abort = new AbortController();
   readonly coalescer: EventCoalescer;
 
@@ -288,39 +294,49 @@ export class WatchRegistry {
 
   private onNativeChange(entry: WatchEntry, change: NativeChange): void {
     if (entry.mode !== 'native' || !entry.targets.includes(change.path)) return;
+    if (entry.resyncing > 0) entry.touchedAt.set(change.path, ++entry.nativeSeq);
     if (change.type === 'delete') forgetPath(entry.known, change.path);
     else entry.known.set(change.path, 'stale');
     entry.coalescer.push(change.mtimeMs === undefined ? { type: change.type, path: change.path } : { ...change });
   }
 
+  /**
+   * Snapshots (all or `scope`) and emits the differences from what the entry knows. A native
+   * change that arrives while the snapshot is in flight is newer than the snapshot, so its path is
+   * left to native: no event from the stale snapshot, and the known state native set is kept
+   * (e.g. an atomic write renamed into a new directory after it was listed: no false `delete`).
+   */
   private async resync(entry: WatchEntry, scope?: { paths: readonly string[] }): Promise<void> {
     if (entry.mode !== 'native') return;
     const scopePaths = scope === undefined ? undefined : [...new Set(scope.paths)];
     if (scopePaths !== undefined && scopePaths.length === 0) return;
-    let fresh;
+    entry.resyncing++;
+    const startSeq = entry.nativeSeq;
     try {
-      fresh =
-        scopePaths === undefined
-          ? await this.snapshotOf(entry)
-          : entry.targets.select(await this.port.snapshot({ paths: scopePaths, recursive: true, signal: entry.abort.signal }));
-    } catch (error) {
-      entry.reportError(error);
-      return;
+      let fresh;
+      try {
+        fresh =
+          scopePaths === undefined
+            ? await this.snapshotOf(entry)
+            : entry.targets.select(await this.port.snapshot({ paths: scopePaths, recursive: true, signal: entry.abort.signal }));
+      } catch (error) {
+        entry.reportError(error);
+        return;
+      }
+      if (entry.mode !== 'native') return;
+      const settled = (path: string): boolean => (entry.touchedAt.get(path) ?? -1) <= startSeq;
+      const inScope = (path: string): boolean => scopePaths === undefined || scopePaths.some((root) => isPathInside(root, path));
+      const before: KnownState = new Map([...entry.known].filter(([path]) => inScope(path) && settled(path)));
+      const after = new Map([...fresh].filter(([path]) => settled(path)));
+      for (const change of diffStates(before, after)) {
+        if (change.type === 'delete') entry.known.delete(change.path);
+        entry.coalescer.push(change);
+      }
+      for (const [path, stat] of after) entry.known.set(path, stat);
+    } finally {
+      entry.resyncing--;
+      if (entry.resyncing === 0) entry.touchedAt.clear();
     }
-    if (entry.mode !== 'native') return;
-    if (scopePaths === undefined) {
-      const changes = diffStates(entry.known, fresh);
-      entry.known = fresh;
-      for (const change of changes) entry.coalescer.push(change);
-      return;
-    }
-    const inScope = (path: string): boolean => scopePaths.some((root) => isPathInside(root, path));
-    const before: KnownState = new Map([...entry.known].filter(([path]) => inScope(path)));
-    for (const change of diffStates(before, fresh)) {
-      if (change.type === 'delete') entry.known.delete(change.path);
-      entry.coalescer.push(change);
-    }
-    for (const [path, stat] of fresh) entry.known.set(path, stat);
   }
 
   /** Native → polling under the same entry: flush, announce once, diff a fresh snapshot promptly. */

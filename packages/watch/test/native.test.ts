@@ -413,6 +413,48 @@ describe('custom native strategy', () => {
     await r.closeAll();
   });
 
+  it('a resync never overrides native changes that arrived while its snapshot was in flight', async () => {
+    // The race behind a flaky kit case: an atomic write (temp file renamed into place) lands in a
+    // new directory while its resync snapshot is being taken; the stale snapshot must not turn
+    // into a `delete` of the file, nor hide its `create`.
+    let control: Parameters<NativeWatchFactory>[0] | undefined;
+    const factory: NativeWatchFactory = (request) => {
+      control = request;
+      return Promise.resolve({ close: () => Promise.resolve() });
+    };
+    const inner = `${dir}/later`;
+    const tmp = `${inner}/.file.tmp`;
+    const file = `${inner}/file.txt`;
+    let releaseSnapshot: (() => void) | undefined;
+    const racing: WatchPort = {
+      async snapshot(request) {
+        if (request.paths.length === 1 && request.paths[0] === inner) {
+          await new Promise<void>((resolve) => (releaseSnapshot = resolve));
+          return [
+            { path: inner, type: 'directory', size: 0, mtimeMs: 1 },
+            { path: tmp, type: 'file', size: 1, mtimeMs: 1 },
+          ];
+        }
+        return hostSnapshot(request);
+      },
+    };
+    const r = new WatchRegistry({ backend: 'test', port: racing, native: factory, config: { mode: 'native' }, coalesceMs: 0 });
+    const c = collector();
+    await r.watch({ paths: [dir], listener: c.listener });
+    control!.emit({ type: 'create', path: inner });
+    const resync = control!.resync({ paths: [inner] });
+    await vi.waitFor(() => expect(releaseSnapshot).toBeDefined());
+    control!.emit({ type: 'create', path: tmp });
+    control!.emit({ type: 'delete', path: tmp });
+    control!.emit({ type: 'create', path: file });
+    releaseSnapshot!();
+    await resync;
+    await c.waitFor((e) => e.path === file);
+    expect(c.events.filter((e) => e.path === file).map((e) => e.type)).toEqual(['create']);
+    expect(c.events.filter((e) => e.path === tmp).map((e) => e.type).at(-1)).toBe('delete'); // create + delete may coalesce
+    await r.closeAll();
+  });
+
   it('falls back when the factory rejects', async () => {
     const r = new WatchRegistry({
       backend: 'test',
