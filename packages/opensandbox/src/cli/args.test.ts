@@ -8,12 +8,12 @@ afterEach(() => {
 
 describe('parseCliArgs', () => {
   it('takes flags over the OPEN_SANDBOX_* variables', () => {
-    vi.stubEnv('OPEN_SANDBOX_ENDPOINT', 'http://10.0.0.1:8080');
+    vi.stubEnv('OPEN_SANDBOX_ENDPOINT', 'http://opensandbox.internal.example:8080');
     vi.stubEnv('OPEN_SANDBOX_API_KEY', 'env-key');
     vi.stubEnv('OPEN_SANDBOX_IMAGE', 'debian');
     expect(parseCliArgs(['doctor'])).toEqual({
       kind: 'doctor',
-      settings: { endpoint: 'http://10.0.0.1:8080', protocol: 'http', apiKey: 'env-key', image: 'debian', useServerProxy: false, json: false },
+      settings: { endpoint: 'http://opensandbox.internal.example:8080', protocol: 'http', apiKey: 'env-key', image: 'debian', useServerProxy: false, json: false },
     });
     expect(parseCliArgs(['doctor', '--endpoint', 'https://sb.example.com/v1/', '--api-key', 'flag-key', '--image', 'python', '--use-server-proxy', '--json'])).toEqual({
       kind: 'doctor',
