@@ -558,24 +558,9 @@ async function runCommand(req, res) {
     err.end();
     forwarding = false; // grandchildren that keep the pipes open are drained silently
     finishRecord(code, error);
-    if (code === 0) {
-      stream.send({ type: 'execution_complete', execution_time: Date.now() - started });
-    } else {
-      stream.send({ type: 'error', error: { ename: 'CommandExecError', evalue: String(code), traceback: [error ?? `exit status ${code}`] } });
-    }
-    stream.finish();
+    sendFinalEvent(stream, { code, error, started });
   };
-  child.on('error', (e) => complete(-1, errMessage(e)));
-  child.on('exit', (code, signal) => {
-    const result = code ?? -1;
-    const text = code === 0 ? undefined : exitText(code, signal);
-    // Wait (briefly) for the pipes to drain; a background grandchild may hold them open.
-    const t = setTimeout(() => complete(result, text), 50);
-    child.once('close', () => {
-      clearTimeout(t);
-      complete(result, text);
-    });
-  });
+  completeOnExit(child, complete);
 }
 
 /** @param {string} id @param {http.ServerResponse} res */
@@ -610,6 +595,37 @@ async function commandLogs(id, query, res) {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Ends a command's event stream as execd does: `execution_complete` on exit 0, otherwise `error`
+ * with `CommandExecError` and the exit code as `evalue`.
+ * @param {{ send(event: object): void; finish(): void }} stream
+ * @param {{ code: number; error: string | undefined; started: number }} outcome
+ */
+function sendFinalEvent(stream, { code, error, started }) {
+  if (code === 0) stream.send({ type: 'execution_complete', execution_time: Date.now() - started });
+  else stream.send({ type: 'error', error: { ename: 'CommandExecError', evalue: String(code), traceback: [error ?? `exit status ${code}`] } });
+  stream.finish();
+}
+
+/**
+ * Calls `complete(code, errorText)` once the child has exited and its pipes have drained (or 50 ms
+ * after the exit, since a background grandchild may hold them open); `-1` when it could not start.
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {(code: number, error: string | undefined) => void} complete
+ */
+function completeOnExit(child, complete) {
+  child.on('error', (e) => complete(-1, errMessage(e)));
+  child.on('exit', (code, signal) => {
+    const result = code ?? -1;
+    const text = code === 0 ? undefined : exitText(code, signal);
+    const t = setTimeout(() => complete(result, text), 50);
+    child.once('close', () => {
+      clearTimeout(t);
+      complete(result, text);
+    });
+  });
 }
 
 /** Whether any process of group `pgid` still exists (zombies included, until reaped). @param {number} pgid */
@@ -766,20 +782,9 @@ async function runInSession(id, req, res) {
       // the run was killed before it could record its cwd
     }
     markExited();
-    if (code === 0) stream.send({ type: 'execution_complete', execution_time: Date.now() - started });
-    else stream.send({ type: 'error', error: { ename: 'CommandExecError', evalue: String(code), traceback: [error ?? `exit status ${code}`] } });
-    stream.finish();
+    sendFinalEvent(stream, { code, error, started });
   };
-  child.on('error', (e) => complete(-1, errMessage(e)));
-  child.on('exit', (code, signal) => {
-    const result = code ?? -1;
-    const text = code === 0 ? undefined : exitText(code, signal);
-    const t = setTimeout(() => complete(result, text), 50);
-    child.once('close', () => {
-      clearTimeout(t);
-      complete(result, text);
-    });
-  });
+  completeOnExit(child, complete);
 }
 
 /** @param {string} id @param {http.ServerResponse} res */
