@@ -3,16 +3,17 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** Which workspace packages each package's src/ may import (DESIGN §2). */
+/** Which workspace packages each package's src/ may import (docs/architecture.md, "Layers"). */
 const allowed = {
   core: [],
   watch: ['core'],
-  local: ['core', 'watch'],
-  opensandbox: ['core', 'watch'],
+  driver: ['core', 'watch'],
+  local: ['core', 'watch', 'driver'],
+  opensandbox: ['core', 'watch', 'driver'],
   'opensandbox-emulator': [],
   tools: ['core'],
   testkit: ['core'],
-  e2b: ['core', 'watch'],
+  e2b: ['core', 'watch', 'driver'],
   'e2b-emulator': ['opensandbox-emulator'],
 };
 const all = Object.keys(allowed);

@@ -7,7 +7,7 @@ const input: SandboxCapabilities = {
   fs: { binary: true, confined: false, symlinks: true },
   processes: { background: true, reconnect: false },
   watch: { native: false, polling: true },
-  lifecycle: { restore: true },
+  lifecycle: { restore: true, renew: false },
 };
 
 describe('capabilities', () => {

@@ -10,7 +10,7 @@ export interface SandboxCapabilities {
   readonly exec: {
     /**
      * True when stdout/stderr come back byte-for-byte. False for transports that split output
-     * into lines: then each line is returned ending in `\n` (DESIGN §3 rule 4).
+     * into lines: then each line is returned ending in `\n` (docs/contract.md, rule 4).
      */
     readonly exactOutput: boolean;
     /** True when `onStdout`/`onStderr` are called while the command runs. */
@@ -39,6 +39,11 @@ export interface SandboxCapabilities {
   readonly lifecycle: {
     /** True when a new instance can restore an existing sandbox from `toConfig()` (it carries `sandboxId`). */
     readonly restore: boolean;
+    /**
+     * True when the sandbox has a lifetime that `renew(timeoutMs)` extends (and that activity
+     * renews automatically unless disabled). False for sandboxes that never expire (local).
+     */
+    readonly renew: boolean;
   };
 }
 

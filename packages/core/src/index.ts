@@ -24,6 +24,7 @@ export {
   UnsupportedCapabilityError,
 } from './errors/error-classes';
 export { RETRYABLE_ERROR_CODES, SANDBOX_ERROR_CODES, type SandboxErrorCode } from './errors/error-codes';
+export { sanitizeCause, sanitizeError } from './errors/sanitize-error';
 export { hasErrorCode, SandboxError, type SandboxErrorOptions } from './errors/sandbox-error';
 export {
   DEFAULT_EXEC_TIMEOUT_MS,
@@ -39,6 +40,7 @@ export {
   type GlobMatcherFactory,
   type GlobSelectOptions,
 } from './glob-select';
+export { assertCommand, assertTimeMs, clampTimerMs, describe, MAX_COMMAND_BYTES, MAX_TIMER_MS, type TimeMsCheck } from './limits';
 export { OutputBuffer } from './output-buffer';
 export { assertValidPath, isPathInside, normalizePosixPath, relativePosixPath, resolveSandboxPath } from './paths';
 export type {
@@ -52,7 +54,7 @@ export type {
   WaitProcessOptions,
 } from './processes';
 export { redactSecrets } from './redact';
-export type { BaseSandboxConfig, Sandbox, SandboxKind, ToConfigOptions } from './sandbox';
+export type { BaseSandboxConfig, InitOptions, InitPhase, InitProgress, Sandbox, SandboxKind, ToConfigOptions } from './sandbox';
 export { SandboxFactory, type SandboxBackendRegistration, type SandboxFactoryConfig } from './sandbox-factory';
 export { SandboxLifecycle, type SandboxLifecycleState } from './sandbox-lifecycle';
 export { quoteShellArg, shellCommand } from './shell-quote';

@@ -30,4 +30,20 @@ describe('OutputBuffer', () => {
   it('defaults to 10 MiB', () => {
     expect(new OutputBuffer().maxBytes).toBe(DEFAULT_MAX_OUTPUT_BYTES);
   });
+
+  it('keeps O(cap) of one huge string and cuts it at a character boundary', () => {
+    const buffer = new OutputBuffer(5);
+    buffer.append(`ab€${'x'.repeat(1_000_000)}`);
+    expect(buffer.text()).toBe('ab€');
+    expect(buffer.byteLength).toBe(5);
+    expect(buffer.truncated).toBe(true);
+  });
+
+  it('mixes text and bytes in order', () => {
+    const buffer = new OutputBuffer(100);
+    buffer.append('a');
+    buffer.append(new Uint8Array([0x62]));
+    buffer.append('c');
+    expect(buffer.text()).toBe('abc');
+  });
 });

@@ -15,7 +15,7 @@ class RecordingSandbox implements Partial<Sandbox> {
     fs: { binary: false, confined: false, symlinks: false },
     processes: { background: false, reconnect: false },
     watch: { native: false, polling: false },
-    lifecycle: { restore: false },
+    lifecycle: { restore: false, renew: false },
   });
   disposed = 0;
   constructor(readonly config: { kind: string; failInit?: boolean }) {}

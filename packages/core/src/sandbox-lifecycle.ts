@@ -52,7 +52,9 @@ export class SandboxLifecycle {
 
   /**
    * Runs `stop` once (it receives whether `init` had completed); later calls return the same
-   * promise. Waits for a pending `init` to settle first.
+   * promise. Waits for a pending `init` to settle first. When `stop` fails the state is still
+   * `disposed`, but the next call runs `stop` again (so a failed release, e.g. one 503 on a
+   * delete, can be retried instead of leaking the sandbox).
    */
   dispose(stop: (wasReady: boolean) => Promise<void>): Promise<void> {
     this.disposing ??= (async () => {
@@ -62,6 +64,9 @@ export class SandboxLifecycle {
       const wasReady = pending !== undefined;
       try {
         await stop(wasReady);
+      } catch (error) {
+        this.disposing = undefined;
+        throw error;
       } finally {
         this.current = 'disposed';
       }

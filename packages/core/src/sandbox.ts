@@ -20,6 +20,23 @@ export interface BaseSandboxConfig {
   watch?: WatchConfig;
 }
 
+/** A phase of {@link Sandbox.init}, reported through {@link InitOptions.onProgress}. */
+export type InitPhase = 'creating' | 'connecting' | 'waiting' | 'preparing' | 'ready';
+
+/** One progress report of {@link Sandbox.init}. */
+export interface InitProgress {
+  /** `creating`/`connecting`: asking the backend for the sandbox; `waiting`: until it answers; `preparing`: creating `workDir`; `ready`: done. */
+  phase: InitPhase;
+  /** Milliseconds since `init()` started. */
+  elapsedMs: number;
+}
+
+/** Options of {@link Sandbox.init}. */
+export interface InitOptions {
+  /** Called as `init()` moves through its phases (each at most once, in order). Exceptions it throws are ignored. */
+  onProgress?: (progress: InitProgress) => void;
+}
+
 /** Options of {@link Sandbox.toConfig}. */
 export interface ToConfigOptions {
   /** Include secrets such as the API key. Default `false`: a config is safe to log and persist. */
@@ -43,8 +60,11 @@ export interface Sandbox extends AsyncDisposable {
   readonly fs: SandboxFs;
   /** Background processes. */
   readonly processes: SandboxProcesses;
-  /** Connects or creates the sandbox and prepares `workDir`. Idempotent; concurrent calls share one attempt. */
-  init(): Promise<void>;
+  /**
+   * Connects or creates the sandbox and prepares `workDir`. Idempotent; concurrent calls share one
+   * attempt (only the first call's `onProgress` is used).
+   */
+  init(options?: InitOptions): Promise<void>;
   /** The sandbox's id (pass it as `sandboxId` to restore). @throws NotInitializedError before `init()` */
   getSandboxId(): string;
   /** Runs `command` in a shell. A non-zero exit is data; transport failures reject with a `SandboxError`. */
@@ -56,6 +76,13 @@ export interface Sandbox extends AsyncDisposable {
   watchFiles(paths: string[], listener: WatchListener, options?: WatchFilesOptions): Promise<string>;
   /** Stops a watch; once it resolves the listener gets nothing more. Idempotent. */
   unwatchFiles(id: string): Promise<void>;
+  /**
+   * Extends the sandbox's lifetime to `timeoutMs` from now (default: the configured lifetime).
+   * Backends that renew on activity do this by themselves; call it to keep an idle sandbox alive.
+   * @throws UnsupportedCapabilityError when `capabilities.lifecycle.renew` is false
+   * @throws InvalidArgumentError for a bad `timeoutMs`; SandboxNotFoundError when the sandbox is gone
+   */
+  renew(timeoutMs?: number): Promise<void>;
   /** Closes every watch, then releases (and, per the backend's policy, destroys) the sandbox. Idempotent. */
   dispose(): Promise<void>;
   /** A JSON-safe config that restores this sandbox (carries `sandboxId`); secrets omitted unless asked. */

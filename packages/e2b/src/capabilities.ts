@@ -10,5 +10,5 @@ export const E2B_CAPABILITIES: SandboxCapabilities = defineCapabilities({
   fs: { binary: true, confined: false, symlinks: true },
   processes: { background: true, reconnect: true },
   watch: { native: true, polling: true },
-  lifecycle: { restore: true },
+  lifecycle: { restore: true, renew: true },
 });

@@ -1,5 +1,8 @@
 import { Sandbox as E2BClient, type ConnectionOpts } from 'e2b';
 import {
+  assertTimeMs,
+  type InitOptions,
+  type InitPhase,
   AuthenticationFailedError,
   InvalidArgumentError,
   resolveSandboxPath,
@@ -99,9 +102,18 @@ export class E2BSandbox implements Sandbox {
    * @throws AuthenticationFailedError without an API key; SandboxNotFoundError for an unknown
    * `sandboxId`; ImagePullFailedError for an unknown template; other mapped `SandboxError`s
    */
-  init(): Promise<void> {
+  init(options: InitOptions = {}): Promise<void> {
+    const started = Date.now();
+    const report = (phase: InitPhase): void => {
+      try {
+        options.onProgress?.({ phase, elapsedMs: Date.now() - started });
+      } catch {
+        // A throwing progress callback must not break init.
+      }
+    };
     return this.lifecycle.init(async () => {
       const o = this.options;
+      report(o.sandboxId === undefined ? 'creating' : 'connecting');
       const debug = o.debug ?? (process.env.E2B_DEBUG ?? '').toLowerCase() === 'true';
       if (!o.apiKey && !debug) {
         throw new AuthenticationFailedError('No E2B API key: pass `apiKey` or set E2B_API_KEY.', {
@@ -125,6 +137,7 @@ export class E2BSandbox implements Sandbox {
       } catch (error) {
         throw this.fail(error, o.sandboxId === undefined ? { operation: `create sandbox from template '${o.template}'`, template: o.template } : { operation: `connect to sandbox ${o.sandboxId}` });
       }
+      report('preparing');
       try {
         await this.e2b.files.makeDir(this.workDir);
       } catch (error) {
@@ -133,7 +146,23 @@ export class E2BSandbox implements Sandbox {
         this.e2b = undefined;
         throw mapped;
       }
+      report('ready');
     });
+  }
+
+  /**
+   * Extends the sandbox's lifetime to `timeoutMs` from now (default: the configured `timeoutMs`)
+   * through E2B's timeout API.
+   * @throws InvalidArgumentError for a bad `timeoutMs`; NotInitializedError; DisposedError; mapped E2B errors
+   */
+  async renew(timeoutMs?: number): Promise<void> {
+    assertTimeMs(timeoutMs, { name: 'renew timeoutMs', min: 1_000, backend: 'e2b' });
+    const client = this.getClient();
+    try {
+      await client.setTimeout(timeoutMs ?? this.options.timeoutMs);
+    } catch (error) {
+      throw this.fail(error, { operation: 'renew the sandbox' });
+    }
   }
 
   /**

@@ -32,5 +32,5 @@ export const LOCAL_CAPABILITIES: SandboxCapabilities = defineCapabilities({
   fs: { binary: true, confined: true, symlinks: true },
   processes: { background: true, reconnect: false },
   watch: { native: NATIVE_WATCH_AVAILABLE, polling: true },
-  lifecycle: { restore: true },
+  lifecycle: { restore: true, renew: false },
 });

@@ -86,7 +86,7 @@ describe('LocalSandbox lifecycle', () => {
       fs: { binary: true, confined: true, symlinks: true },
       processes: { background: true, reconnect: false },
       watch: { polling: true },
-      lifecycle: { restore: true },
+      lifecycle: { restore: true, renew: false },
     });
   });
 

@@ -8,6 +8,8 @@ import {
   DEFAULT_MAX_OUTPUT_BYTES,
   DisposedError,
   type ExecOptions,
+  type InitOptions,
+  UnsupportedCapabilityError,
   type ExecResult,
   FileNotFoundError,
   InvalidArgumentError,
@@ -118,8 +120,21 @@ export class LocalSandbox implements Sandbox {
    * @throws FileNotFoundError (workDir missing), InvalidArgumentError (workDir not a directory),
    * SandboxNotFoundError (config `sandboxId` does not match workDir), DisposedError
    */
-  init(): Promise<void> {
-    return this.lifecycle.init(() => this.start());
+  init(options: InitOptions = {}): Promise<void> {
+    const started = Date.now();
+    return this.lifecycle.init(async () => {
+      await this.start();
+      try {
+        options.onProgress?.({ phase: 'ready', elapsedMs: Date.now() - started });
+      } catch {
+        // A throwing progress callback must not break init.
+      }
+    });
+  }
+
+  /** A local sandbox never expires, so there is nothing to renew. @throws UnsupportedCapabilityError always */
+  renew(): Promise<void> {
+    return Promise.reject(new UnsupportedCapabilityError('The local backend does not support lifecycle.renew: a local sandbox never expires.', { backend: LOCAL_KIND, capability: 'lifecycle.renew' }));
   }
 
   /** `local-<16 hex>` derived from the real workDir; see {@link localSandboxId}. @throws NotInitializedError before `init()` */

@@ -32,9 +32,17 @@ export {
   SandboxNotFoundError,
   SandboxStartFailedError,
   TIMEOUT_EXIT_CODE,
+  MAX_COMMAND_BYTES,
+  MAX_TIMER_MS,
   UnsupportedCapabilityError,
   assertCapability,
+  assertCommand,
+  assertTimeMs,
   assertValidPath,
+  clampTimerMs,
+  describe,
+  sanitizeCause,
+  sanitizeError,
   createSandboxError,
   defineCapabilities,
   hasCapability,
@@ -55,6 +63,9 @@ export {
   type ExecResult,
   type FileStat,
   type FileType,
+  type InitOptions,
+  type InitPhase,
+  type InitProgress,
   type GlobMatcherFactory,
   type GlobOptions,
   type GlobSelectOptions,
@@ -86,10 +97,18 @@ export {
   type WatchListener,
   type WatchMode,
 } from '@kode/core';
+export {
+  DEFAULT_RETRY_POLICY,
+  DriverSandbox,
+  NO_RETRY_POLICY,
+  type RetryOptions,
+  type RetryPolicy,
+  type SandboxDriver,
+  type SandboxDriverV1,
+} from '@kode/driver';
 export { mapOpenSandboxError, OPEN_SANDBOX_HINTS, type OpenSandboxErrorContext } from './map-error';
-export { OPEN_SANDBOX_CAPABILITIES, OpenSandbox, type OpenSandboxConfig } from './open-sandbox';
-export { OpenSandboxFs } from './opensandbox-fs';
-export { OpenSandboxProcesses } from './opensandbox-processes';
+export { OpenSandbox, type OpenSandboxConfig } from './open-sandbox';
+export { OPEN_SANDBOX_CAPABILITIES, OpenSandboxDriver } from './opensandbox-driver';
 export {
   DEFAULT_IMAGE,
   DEFAULT_POLL_INTERVAL_MS,

@@ -14,7 +14,12 @@ export interface OpenSandboxErrorContext {
   endpoint?: string;
   /** Whether execd traffic goes through the server proxy (changes the ready-timeout hint). */
   useServerProxy?: boolean;
+  /** The `Retry-After` the server sent with this failure, in ms, when known. */
+  retryAfterMs?: number | undefined;
 }
+
+/** HTTP statuses after which the same idempotent request may succeed. */
+const RETRYABLE_STATUSES = new Set([408, 429, 502, 503, 504]);
 
 /** Troubleshooting advice attached to mapped errors as `hint` (from the seed's troubleshooting section). */
 export const OPEN_SANDBOX_HINTS = {
@@ -117,6 +122,8 @@ function codeFromApiException(e: SdkExceptionShape, status: number | undefined, 
   if (status === 401 || status === 403 || code === 'MISSING_API_KEY' || code === 'INVALID_API_KEY') return 'AUTHENTICATION_FAILED';
   if (code.endsWith('SANDBOX_NOT_FOUND')) return 'SANDBOX_NOT_FOUND';
   if (code === 'FILE_NOT_FOUND') return 'FILE_NOT_FOUND';
+  // execd (since April 2026) refuses a missing cwd with 400 before any stream.
+  if (status === 400 && /working directory does not exist/i.test(serverMessage(e) ?? text(e.message) ?? '')) return 'FILE_NOT_FOUND';
   if (status === 404) return context.path !== undefined ? 'FILE_NOT_FOUND' : 'SANDBOX_NOT_FOUND';
   if (status === 429) return 'RATE_LIMITED';
   if (status === 408 || status === 504) return 'REQUEST_TIMEOUT';
@@ -208,9 +215,12 @@ export function mapOpenSandboxError(error: unknown, context: OpenSandboxErrorCon
   const where = code === 'CONNECTION_FAILED' && context.endpoint ? ` (endpoint ${context.endpoint})` : '';
   const message = redactSecrets(`OpenSandbox: ${context.operation} failed${where}: ${detail}`, context.secrets ?? []);
   const hint = hintFor(code, context);
+  const retryable = status !== undefined ? RETRYABLE_STATUSES.has(status) : undefined;
   return createSandboxError(code, message, {
     backend: 'opensandbox',
     ...(hint ? { hint } : {}),
+    ...(retryable !== undefined ? { retryable } : {}),
+    ...(retryable === true && context.retryAfterMs !== undefined ? { retryAfterMs: context.retryAfterMs } : {}),
     ...(requestId ? { requestId } : {}),
     ...(context.path !== undefined ? { path: context.path } : {}),
     ...(context.sandboxId !== undefined ? { sandboxId: context.sandboxId } : {}),

@@ -1,24 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { FileInfo } from '@alibaba-group/opensandbox';
-import {
-  BackendError,
-  FileNotFoundError,
-  hasErrorCode,
-  InvalidArgumentError,
-  normalizeGlobPattern,
-  quoteShellArg,
-  resolveSandboxPath,
-  selectGlobMatches,
-  type DirEntry,
-  type FileStat,
-  type FileType,
-  type GlobOptions,
-  type ListOptions,
-  type MkdirOptions,
-  type RmOptions,
-  type SandboxFs,
-} from '@kode/core';
-import picomatch from 'picomatch';
+import { BackendError, FileNotFoundError, InvalidArgumentError, quoteShellArg, type DirEntry, type FileStat, type FileType } from '@kode/core';
+import type { DriverFileList, DriverFs } from '@kode/driver';
 import { runCommandStream } from './command-stream';
 import type { OpenSandboxContext } from './context';
 
@@ -58,46 +40,30 @@ function toStat(info: FileInfo): FileStat {
 }
 
 /**
- * `SandboxFs` on execd's files API. Binary-safe upload and download, `stat` from `getFileInfo`,
- * `list` from one `listDirectory` walk, `glob` from one `find` exec (matching is done here with
- * the shared picomatch semantics, never with the server's basename-only search).
+ * `DriverFs` on execd's files API: binary-safe upload and download, `stat` from `getFileInfo`,
+ * `list` from one `listDirectory` walk, glob candidates from one `find` exec. Paths arrive
+ * absolute; checks, sorting and glob matching are the front's.
  */
-export class OpenSandboxFs implements SandboxFs {
+export class OpenSandboxDriverFs implements DriverFs {
   constructor(private readonly ctx: OpenSandboxContext) {}
 
-  /** Absolute sandbox path for `path` (relative paths join `workDir`). Pure. @throws InvalidArgumentError */
-  resolve(path: string): string {
-    return resolveSandboxPath(this.ctx.workDir, path);
-  }
-
-  /** Always `true`: the whole sandbox is ours. Validates the path. @throws InvalidArgumentError */
-  isInside(path: string): boolean {
-    this.resolve(path);
-    return true;
-  }
-
-  /** Reads a file as UTF-8 (one request). @throws FileNotFoundError */
-  async read(path: string): Promise<string> {
-    return new TextDecoder().decode(await this.readBytes(path));
-  }
-
-  /** Reads a file's bytes (one request). @throws FileNotFoundError */
-  async readBytes(path: string): Promise<Uint8Array> {
-    const target = this.resolve(path);
+  /** A file's bytes (one request; a directory is reported as `InvalidArgumentError`). */
+  async readBytes(target: string): Promise<Uint8Array> {
     const sdk = this.ctx.client();
     try {
       return await sdk.files.readBytes(target);
     } catch (error) {
-      throw this.ctx.toError(error, { operation: `read ${target}`, path: target });
+      const mapped = this.ctx.toError(error, { operation: `read ${target}`, path: target });
+      if (mapped.code === 'FILE_NOT_FOUND') throw mapped;
+      // Real execd answers a directory download with a 500 or a cut response: ask what the path is.
+      const info = await this.info(target).catch(() => undefined);
+      if (info?.type === 'directory') throw new InvalidArgumentError(`Cannot read ${target}: it is a directory.`, { backend: 'opensandbox' });
+      throw mapped;
     }
   }
 
   /** Writes (replaces) a file; execd creates parent directories (one request). */
-  async write(path: string, data: string | Uint8Array): Promise<void> {
-    const target = this.resolve(path);
-    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
-      throw new InvalidArgumentError('fs.write data must be a string or a Uint8Array.', { backend: 'opensandbox' });
-    }
+  async write(target: string, data: Uint8Array): Promise<void> {
     const sdk = this.ctx.client();
     try {
       await sdk.files.writeFiles([{ path: target, data }]);
@@ -106,77 +72,41 @@ export class OpenSandboxFs implements SandboxFs {
     }
   }
 
-  /** Whether the path exists, symlinks not followed (one request). */
-  async exists(path: string): Promise<boolean> {
-    try {
-      await this.info(this.resolve(path));
-      return true;
-    } catch (error) {
-      if (hasErrorCode(error, 'FILE_NOT_FOUND')) return false;
-      throw error;
-    }
-  }
-
   /** Metadata of a path (`lstat`; one request). @throws FileNotFoundError */
-  async stat(path: string): Promise<FileStat> {
-    return toStat(await this.info(this.resolve(path)));
+  async stat(target: string): Promise<FileStat> {
+    return toStat(await this.info(target));
   }
 
-  /** Entries of a directory sorted by path; `recursive` walks the whole tree (one request). @throws FileNotFoundError */
-  async list(dir: string, options: ListOptions = {}): Promise<DirEntry[]> {
-    const target = this.resolve(dir);
-    const entries = await this.walk(target, options.recursive === true ? FULL_WALK_DEPTH : 1);
-    return entries
-      .filter((info) => info.path !== target)
-      .map((info) => ({ name: baseName(info.path), path: info.path, type: fileTypeOf(info.type) }))
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  /** Entries of a directory, or of the whole tree with `recursive` (one request). */
+  async list(target: string, options: { recursive: boolean }): Promise<DirEntry[]> {
+    const entries = await this.walk(target, options.recursive ? FULL_WALK_DEPTH : 1);
+    return entries.map((info) => ({ name: baseName(info.path), path: info.path, type: fileTypeOf(info.type) }));
   }
 
-  /** Creates a directory; with `recursive` (default) parents too, and an existing directory is fine. */
-  async mkdir(path: string, options: MkdirOptions = {}): Promise<void> {
-    const target = this.resolve(path);
+  /** Creates a directory (parents too; mode 0 = the server's default). */
+  async mkdir(target: string, options: { recursive: boolean }): Promise<void> {
     const sdk = this.ctx.client();
-    if (options.recursive === false) {
-      const siblings = await this.walk(parentOf(target), 1);
-      if (siblings.some((info) => info.path === target)) {
-        throw new InvalidArgumentError(`Cannot create directory ${target}: it already exists.`, { backend: 'opensandbox' });
-      }
-    }
+    if (!options.recursive) await this.info(parentOf(target)); // FILE_NOT_FOUND when the parent is missing
     try {
-      // mode 0: create with the default permissions and leave an existing directory's mode alone.
       await sdk.files.createDirectories([{ path: target, mode: 0 }]);
     } catch (error) {
       throw this.ctx.toError(error, { operation: `mkdir ${target}`, path: target });
     }
   }
 
-  /** Removes a file, or a directory with `recursive`. @throws FileNotFoundError unless `force` */
-  async rm(path: string, options: RmOptions = {}): Promise<void> {
-    const target = this.resolve(path);
-    if (target === '/') throw new InvalidArgumentError('Refusing to remove /.', { backend: 'opensandbox' });
-    let info: FileInfo;
-    try {
-      info = await this.info(target);
-    } catch (error) {
-      if (options.force === true && hasErrorCode(error, 'FILE_NOT_FOUND')) return;
-      throw error;
-    }
+  /** Removes an entry the front has stat-ed (one request). */
+  async remove(target: string, options: { type: FileType }): Promise<void> {
     const sdk = this.ctx.client();
-    if (info.type === 'directory' && options.recursive !== true) {
-      throw new InvalidArgumentError(`Cannot remove ${target}: it is a directory; pass { recursive: true }.`, { backend: 'opensandbox' });
-    }
     try {
-      if (info.type === 'directory') await sdk.files.deleteDirectories([target]);
+      if (options.type === 'directory') await sdk.files.deleteDirectories([target]);
       else await sdk.files.deleteFiles([target]);
     } catch (error) {
       throw this.ctx.toError(error, { operation: `rm ${target}`, path: target });
     }
   }
 
-  /** Moves `from` to `to`, replacing a file at `to` and creating its parents. @throws FileNotFoundError */
-  async rename(from: string, to: string): Promise<void> {
-    const src = this.resolve(from);
-    const dest = this.resolve(to);
+  /** Moves `src` to `dest`, replacing a non-directory at `dest` (execd refuses to overwrite, so it is deleted first). */
+  async rename(src: string, dest: string): Promise<void> {
     const sdk = this.ctx.client();
     try {
       await sdk.files.moveFiles([{ src, dest }]);
@@ -184,14 +114,15 @@ export class OpenSandboxFs implements SandboxFs {
     } catch (error) {
       const mapped = this.ctx.toError(error, { operation: `rename ${src} to ${dest}`, path: src });
       if (mapped.code === 'FILE_NOT_FOUND') throw mapped;
-      // execd refuses to overwrite: replace an existing non-directory at `to`, then retry once.
       let existing: FileInfo | undefined;
       try {
         existing = await this.info(dest);
       } catch {
         throw mapped;
       }
-      if (existing.type === 'directory') throw mapped;
+      if (existing.type === 'directory') {
+        throw new InvalidArgumentError(`Cannot rename ${src} to ${dest}: a directory is in the way.`, { backend: 'opensandbox', cause: mapped });
+      }
       try {
         await sdk.files.deleteFiles([dest]);
         await sdk.files.moveFiles([{ src, dest }]);
@@ -201,38 +132,33 @@ export class OpenSandboxFs implements SandboxFs {
     }
   }
 
-  /**
-   * Paths matching `pattern` with the shared glob semantics: ONE exec of `find <cwd> -type f
-   * -print0` (regular files only, symlinks neither followed nor listed), then picomatch here via
-   * `selectGlobMatches`. A missing `cwd` gives `[]`.
-   */
-  async glob(pattern: string, options: GlobOptions = {}): Promise<string[]> {
-    const cwd = this.resolve(options.cwd ?? this.ctx.workDir);
-    const relativePattern = normalizeGlobPattern(pattern, cwd);
-    if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 0)) {
-      throw new InvalidArgumentError(`glob limit must be a non-negative integer, got ${String(options.limit)}.`, { backend: 'opensandbox' });
-    }
-    const files = await this.regularFiles(cwd);
-    const matches = selectGlobMatches({
-      files,
-      pattern: relativePattern,
-      ignore: options.ignore,
-      dot: options.dot,
-      limit: options.limit,
-      compile: (p, o) => picomatch(p, o),
+  /** Regular files below `root` from ONE `find` exec (symlinks neither followed nor listed); `[]` when `root` is not a directory. */
+  async files(root: string): Promise<DriverFileList> {
+    const chunks: string[] = [];
+    const result = await runCommandStream({
+      sdk: this.ctx.client(),
+      command: `cd -- ${quoteShellArg(root)} 2>/dev/null || exit 3; find . -type f -print0 2>/dev/null; exit 0`,
+      options: { workingDirectory: '/', timeoutSeconds: GLOB_TIMEOUT_SECONDS },
+      onLine: (stream, line) => {
+        if (stream === 'stdout') chunks.push(line);
+      },
     });
-    return options.absolute === true ? matches.map((m) => resolveSandboxPath(cwd, m)) : matches;
+    const { end } = result;
+    if (end.kind === 'failed') throw this.ctx.toError(end.error, { operation: `glob in ${root}` });
+    if (end.kind === 'error' && end.value === '3') return { files: [] };
+    if (end.kind !== 'complete') {
+      throw new BackendError(`OpenSandbox: listing the files below ${root} failed (${end.kind === 'error' ? `exit ${end.value}` : end.kind}).`, { backend: 'opensandbox' });
+    }
+    const files: string[] = [];
+    for (const entry of chunks.join('\n').split('\0')) {
+      if (entry.startsWith('./') && entry.length > 2) files.push(entry.slice(2));
+    }
+    return { files };
   }
 
-  /** A fresh path under `/tmp` (which exists in every image); no I/O. @throws InvalidArgumentError for a prefix with `/` */
-  temp(prefix = 'tmp-'): Promise<string> {
-    return new Promise((resolve) => {
-      this.ctx.client();
-      if (typeof prefix !== 'string' || prefix.includes('/') || prefix.includes('\0')) {
-        throw new InvalidArgumentError('temp prefix must be a string without "/" or NUL.', { backend: 'opensandbox' });
-      }
-      resolve(`/tmp/${prefix}${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
-    });
+  /** `/tmp`, which exists in every image. */
+  tempDir(): string {
+    return '/tmp';
   }
 
   private async info(target: string): Promise<FileInfo> {
@@ -246,30 +172,6 @@ export class OpenSandboxFs implements SandboxFs {
     const info = infos[target] ?? Object.values(infos)[0];
     if (!info) throw new FileNotFoundError(`OpenSandbox: no such file or directory: ${target}`, { backend: 'opensandbox', path: target });
     return info;
-  }
-
-  /** Regular files below `root`, relative to it, from one `find` exec; `[]` when `root` is not a directory. */
-  private async regularFiles(root: string): Promise<string[]> {
-    const chunks: string[] = [];
-    const result = await runCommandStream({
-      sdk: this.ctx.client(),
-      command: `cd -- ${quoteShellArg(root)} 2>/dev/null || exit 3; find . -type f -print0 2>/dev/null; exit 0`,
-      options: { workingDirectory: '/', timeoutSeconds: GLOB_TIMEOUT_SECONDS },
-      onLine: (stream, line) => {
-        if (stream === 'stdout') chunks.push(line);
-      },
-    });
-    const { end } = result;
-    if (end.kind === 'failed') throw this.ctx.toError(end.error, { operation: `glob in ${root}` });
-    if (end.kind === 'error' && end.value === '3') return [];
-    if (end.kind !== 'complete') {
-      throw new BackendError(`OpenSandbox: listing the files below ${root} failed (${end.kind === 'error' ? `exit ${end.value}` : end.kind}).`, { backend: 'opensandbox' });
-    }
-    const files: string[] = [];
-    for (const entry of chunks.join('\n').split('\0')) {
-      if (entry.startsWith('./') && entry.length > 2) files.push(entry.slice(2));
-    }
-    return files;
   }
 
   private async walk(root: string, depth: number): Promise<FileInfo[]> {

@@ -1,24 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { CommandStatus } from '@alibaba-group/opensandbox';
-import {
-  BackendError,
-  hasErrorCode,
-  InvalidArgumentError,
-  quoteShellArg,
-  resolveSandboxPath,
-  type ProcessOutput,
-  type ProcessOutputOptions,
-  type ProcessSignal,
-  type ProcessStatus,
-  type SandboxProcesses,
-  type StartedProcess,
-  type StartProcessOptions,
-  type WaitProcessOptions,
-} from '@kode/core';
+import { BackendError, hasErrorCode, InvalidArgumentError, quoteShellArg, type ProcessOutput, type ProcessSignal, type ProcessStatus } from '@kode/core';
+import type { DriverProcesses, DriverStartRequest } from '@kode/driver';
 import { runCommandStream } from './command-stream';
 import type { OpenSandboxContext } from './context';
 import { exitCodeOf } from './exit-code';
-import { validateEnv } from './validate';
 
 const WAIT_POLL_MIN_MS = 100;
 const WAIT_POLL_MAX_MS = 1000;
@@ -89,19 +75,15 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
  * Ids are execd command ids, so a new instance connected to the same sandbox can read, wait for
  * and kill processes started by another one.
  */
-export class OpenSandboxProcesses implements SandboxProcesses {
+export class OpenSandboxDriverProcesses implements DriverProcesses {
   /** Processes started or looked up through this instance (execd has no list endpoint; the sandbox-side index fills the gap). */
   private readonly entries = new Map<string, RegistryEntry>();
 
   constructor(private readonly ctx: OpenSandboxContext) {}
 
   /** Starts `command` detached and returns its id once execd has started it (one request). */
-  async start(command: string, options: StartProcessOptions = {}): Promise<StartedProcess> {
-    if (typeof command !== 'string' || command.trim() === '') {
-      throw new InvalidArgumentError('processes.start command must be a non-empty string.', { backend: 'opensandbox' });
-    }
-    const cwd = resolveCwd(this.ctx, options.cwd);
-    const env = validateEnv(options.env);
+  async start(request: DriverStartRequest): Promise<{ id: string }> {
+    const { command, cwd, env } = request;
     const sdk = this.ctx.client();
     const token = randomBytes(8).toString('hex');
     const result = await runCommandStream({
@@ -122,10 +104,8 @@ export class OpenSandboxProcesses implements SandboxProcesses {
   }
 
   /** Output since `cursor` plus the current status (two requests: status, then logs). @throws InvalidArgumentError for an unknown id */
-  async output(id: string, options: ProcessOutputOptions = {}): Promise<ProcessOutput> {
-    assertId(id);
-    const cursor = options.cursor ?? 0;
-    if (!Number.isInteger(cursor) || cursor < 0) throw new InvalidArgumentError(`cursor must be a non-negative integer, got ${String(cursor)}.`, { backend: 'opensandbox' });
+  async output(id: string, options: { cursor: number }): Promise<ProcessOutput> {
+    const { cursor } = options;
     const status = await this.status(id);
     const sdk = this.ctx.client();
     let logs: { content: string; cursor?: number };
@@ -140,14 +120,9 @@ export class OpenSandboxProcesses implements SandboxProcesses {
   }
 
   /** Polls the status until the process exits, `timeoutMs` passes or `signal` aborts. */
-  async wait(id: string, options: WaitProcessOptions = {}): Promise<ProcessStatus> {
-    assertId(id);
+  async wait(id: string, options: { timeoutMs: number; signal: AbortSignal }): Promise<ProcessStatus> {
     const { timeoutMs, signal } = options;
-    if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 0)) {
-      throw new InvalidArgumentError(`wait timeoutMs must be a non-negative number, got ${String(timeoutMs)}.`, { backend: 'opensandbox' });
-    }
-    if (signal?.aborted) throw signal.reason;
-    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+    const deadline = timeoutMs === 0 ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
     let pause = WAIT_POLL_MIN_MS;
     for (;;) {
       const status = toProcessStatus(id, await this.status(id));
@@ -163,11 +138,7 @@ export class OpenSandboxProcesses implements SandboxProcesses {
    * Stops the process tree. execd's interrupt sends SIGTERM to the process group and SIGKILL
    * after 3 s whatever `signal` is asked. Idempotent for a finished process. @throws InvalidArgumentError for an unknown id
    */
-  async kill(id: string, signal: ProcessSignal = 'SIGTERM'): Promise<void> {
-    assertId(id);
-    if (!['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGHUP'].includes(signal)) {
-      throw new InvalidArgumentError(`Unknown signal ${String(signal)}.`, { backend: 'opensandbox' });
-    }
+  async kill(id: string, signal: ProcessSignal): Promise<void> {
     const sdk = this.ctx.client();
     if (signal === 'SIGTERM') {
       try {
@@ -252,14 +223,6 @@ export class OpenSandboxProcesses implements SandboxProcesses {
       throw mapped;
     }
   }
-}
-
-function assertId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || id === '') throw new InvalidArgumentError('process id must be a non-empty string.', { backend: 'opensandbox' });
-}
-
-function resolveCwd(ctx: OpenSandboxContext, cwd: string | undefined): string {
-  return cwd === undefined ? ctx.workDir : resolveSandboxPath(ctx.workDir, cwd);
 }
 
 function exitOf(status: CommandStatus): number | undefined {

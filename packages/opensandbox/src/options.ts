@@ -1,4 +1,5 @@
-import { DEFAULT_EXEC_TIMEOUT_MS, InvalidArgumentError, normalizePosixPath, type BaseSandboxConfig, type WatchMode } from '@kode/core';
+import { DEFAULT_EXEC_TIMEOUT_MS, InvalidArgumentError, MAX_TIMER_MS, normalizePosixPath, type BaseSandboxConfig, type WatchMode } from '@kode/core';
+import { checkEnv, resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '@kode/driver';
 
 /** What `dispose()` does with the sandbox: `'kill'` deletes it then releases the client; `'close'` only releases the client. */
 export type OpenSandboxDisposeAction = 'close' | 'kill';
@@ -50,8 +51,21 @@ export interface OpenSandboxOptions extends BaseSandboxConfig {
   healthCheckPollingInterval?: number;
   /** How `watchFiles` works: `'polling'` (default, every `pollIntervalMs`, default 1000, minimum 100), `'native'` (`inotifywait`, falling back to polling) or `'off'`. */
   watch?: { mode?: WatchMode; pollIntervalMs?: number };
-  /** Ownership: `disposeAction: 'kill'` (default) deletes the sandbox on `dispose()`; `'close'` leaves it running (use it for sandboxes you only connected to). */
-  lifecycle?: { disposeAction?: OpenSandboxDisposeAction };
+  /**
+   * Ownership and lifetime: `disposeAction: 'kill'` (default) deletes the sandbox on `dispose()`;
+   * `'close'` leaves it running (use it for sandboxes you only connected to). `autoRenew` (default
+   * `true`) renews the lifetime while the sandbox is used (at most one request per half
+   * `timeoutMs`; running commands, waits and open watches count); an idle sandbox still expires.
+   */
+  lifecycle?: { disposeAction?: OpenSandboxDisposeAction; autoRenew?: boolean };
+  /**
+   * Retries of idempotent calls (reads, stat, list, glob, whole-file writes, mkdir, rm, status and
+   * log reads, the delete on dispose) on 408/429/502/503/504 and dropped connections, with
+   * exponential back-off and jitter, `Retry-After` honoured. `false` disables; an object overrides
+   * `attempts` (4), `initialDelayMs` (250), `maxDelayMs` (5 000), `totalMs` (30 000). `exec` and
+   * process starts are never retried.
+   */
+  retry?: boolean | RetryOptions;
 }
 
 /** The options after validation, environment fallbacks and defaults. */
@@ -76,6 +90,10 @@ export interface ResolvedOpenSandboxOptions {
   healthCheckPollingInterval: number | undefined;
   watch: { mode: WatchMode; pollIntervalMs: number };
   disposeAction: OpenSandboxDisposeAction;
+  autoRenew: boolean;
+  /** Whether `retry` was given (it is then kept in `toConfig()`). */
+  retryOption: boolean | RetryOptions | undefined;
+  retry: RetryPolicy;
 }
 
 /** Default sandbox lifetime: 10 minutes. */
@@ -113,6 +131,7 @@ const KNOWN_KEYS = new Set([
   'healthCheckPollingInterval',
   'watch',
   'lifecycle',
+  'retry',
 ]);
 
 function fail(field: string, message: string, hint?: string): never {
@@ -138,10 +157,11 @@ function optionalBoolean(options: Record<string, unknown>, field: string): boole
   return value;
 }
 
-function optionalNumber(options: Record<string, unknown>, field: string, rule: { min: number; integer?: boolean; exclusiveMin?: boolean }): number | undefined {
+function optionalNumber(options: Record<string, unknown>, field: string, rule: { min: number; max?: number; integer?: boolean; exclusiveMin?: boolean }): number | undefined {
   const value = options[field];
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) fail(field, `must be a finite number, got ${JSON.stringify(value) ?? typeof value}.`);
+  if (rule.max !== undefined && value > rule.max) fail(field, `must be at most ${rule.max} (timers cannot wait longer than 2^31 - 1 ms), got ${value}.`);
   if (rule.integer && !Number.isInteger(value)) fail(field, `must be an integer, got ${value}.`);
   if (rule.exclusiveMin ? value <= rule.min : value < rule.min) fail(field, `must be ${rule.exclusiveMin ? 'greater than' : 'at least'} ${rule.min}, got ${value}.`);
   return value;
@@ -240,16 +260,19 @@ export function resolveOptions(input: unknown): ResolvedOpenSandboxOptions {
   if (workDir.includes('\0')) fail('workDir', 'must not contain a NUL byte.');
 
   const timeoutMs = optionalNumber(options, 'timeoutMs', { min: MIN_SANDBOX_TIMEOUT_MS }) ?? DEFAULT_SANDBOX_TIMEOUT_MS;
-  const execTimeoutMs = optionalNumber(options, 'execTimeoutMs', { min: 0 }) ?? DEFAULT_EXEC_TIMEOUT_MS;
+  const execTimeoutMs = optionalNumber(options, 'execTimeoutMs', { min: 0, max: MAX_TIMER_MS, integer: true }) ?? DEFAULT_EXEC_TIMEOUT_MS;
 
   const watch = plainObject(options, 'watch') ?? {};
   for (const key of Object.keys(watch)) if (key !== 'mode' && key !== 'pollIntervalMs' && watch[key] !== undefined) fail(`watch.${key}`, 'is not a watch option (mode, pollIntervalMs).');
   const mode = watch.mode ?? 'polling';
   if (mode !== 'polling' && mode !== 'native' && mode !== 'off') fail('watch.mode', `must be 'native', 'polling' or 'off', got ${JSON.stringify(mode)}.`);
-  const pollIntervalMs = optionalNumber(watch, 'pollIntervalMs', { min: MIN_POLL_INTERVAL_MS }) ?? DEFAULT_POLL_INTERVAL_MS;
+  const pollIntervalMs = optionalNumber(watch, 'pollIntervalMs', { min: MIN_POLL_INTERVAL_MS, max: MAX_TIMER_MS }) ?? DEFAULT_POLL_INTERVAL_MS;
 
   const lifecycle = plainObject(options, 'lifecycle') ?? {};
-  for (const key of Object.keys(lifecycle)) if (key !== 'disposeAction' && lifecycle[key] !== undefined) fail(`lifecycle.${key}`, 'is not a lifecycle option (disposeAction).');
+  for (const key of Object.keys(lifecycle)) {
+    if (key !== 'disposeAction' && key !== 'autoRenew' && lifecycle[key] !== undefined) fail(`lifecycle.${key}`, 'is not a lifecycle option (disposeAction, autoRenew).');
+  }
+  const autoRenew = optionalBoolean(lifecycle, 'autoRenew');
   const disposeAction = lifecycle.disposeAction ?? 'kill';
   if (disposeAction !== 'kill' && disposeAction !== 'close') fail('lifecycle.disposeAction', `must be 'kill' or 'close', got ${JSON.stringify(disposeAction)}.`);
 
@@ -262,16 +285,51 @@ export function resolveOptions(input: unknown): ResolvedOpenSandboxOptions {
     workDir: normalizePosixPath(workDir),
     timeoutMs,
     execTimeoutMs,
-    requestTimeoutSeconds: optionalNumber(options, 'requestTimeoutSeconds', { min: 0, exclusiveMin: true }),
+    requestTimeoutSeconds: optionalNumber(options, 'requestTimeoutSeconds', { min: 0, max: MAX_TIMER_MS / 1000, exclusiveMin: true }),
     useServerProxy: optionalBoolean(options, 'useServerProxy') ?? false,
-    env: optionalStringRecord(options, 'env'),
+    env: checkEnv(optionalStringRecord(options, 'env'), { name: 'OpenSandbox option env', backend: 'opensandbox' }),
     metadata: optionalStringRecord(options, 'metadata'),
     resource: optionalStringRecord(options, 'resource'),
     networkPolicy: plainObject(options, 'networkPolicy'),
     skipHealthCheck: optionalBoolean(options, 'skipHealthCheck'),
-    readyTimeoutSeconds: optionalNumber(options, 'readyTimeoutSeconds', { min: 0, exclusiveMin: true }),
-    healthCheckPollingInterval: optionalNumber(options, 'healthCheckPollingInterval', { min: 1 }),
+    readyTimeoutSeconds: optionalNumber(options, 'readyTimeoutSeconds', { min: 0, max: MAX_TIMER_MS / 1000, exclusiveMin: true }),
+    healthCheckPollingInterval: optionalNumber(options, 'healthCheckPollingInterval', { min: 1, max: MAX_TIMER_MS }),
     watch: { mode, pollIntervalMs },
     disposeAction,
+    autoRenew: autoRenew ?? true,
+    retryOption: options.retry as boolean | RetryOptions | undefined,
+    retry: resolveRetryPolicy(options.retry as boolean | RetryOptions | undefined, 'opensandbox'),
   };
+}
+
+/**
+ * The JSON-safe config that restores a sandbox: the options with the resolved `endpoint` and
+ * `sandboxId`. `apiKey` and `env` (which often carries secrets) only with `includeSecrets`.
+ */
+export function toOpenSandboxConfig(o: ResolvedOpenSandboxOptions, options: { includeSecrets: boolean; sandboxId: string | undefined }): BaseSandboxConfig & Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    kind: 'opensandbox',
+    endpoint: o.endpoint,
+    ...(options.sandboxId !== undefined ? { sandboxId: options.sandboxId } : {}),
+    image: o.image,
+    workDir: o.workDir,
+    timeoutMs: o.timeoutMs,
+    execTimeoutMs: o.execTimeoutMs,
+    ...(o.requestTimeoutSeconds !== undefined ? { requestTimeoutSeconds: o.requestTimeoutSeconds } : {}),
+    useServerProxy: o.useServerProxy,
+    ...(o.metadata !== undefined ? { metadata: { ...o.metadata } } : {}),
+    ...(o.resource !== undefined ? { resource: { ...o.resource } } : {}),
+    ...(o.networkPolicy !== undefined ? { networkPolicy: JSON.parse(JSON.stringify(o.networkPolicy)) as Record<string, unknown> } : {}),
+    ...(o.skipHealthCheck !== undefined ? { skipHealthCheck: o.skipHealthCheck } : {}),
+    ...(o.readyTimeoutSeconds !== undefined ? { readyTimeoutSeconds: o.readyTimeoutSeconds } : {}),
+    ...(o.healthCheckPollingInterval !== undefined ? { healthCheckPollingInterval: o.healthCheckPollingInterval } : {}),
+    watch: { mode: o.watch.mode, pollIntervalMs: o.watch.pollIntervalMs },
+    lifecycle: { disposeAction: o.disposeAction, ...(o.autoRenew ? {} : { autoRenew: false }) },
+    ...(o.retryOption !== undefined ? { retry: JSON.parse(JSON.stringify(o.retryOption)) as unknown } : {}),
+  };
+  if (options.includeSecrets) {
+    if (o.apiKey !== undefined) config.apiKey = o.apiKey;
+    if (o.env !== undefined) config.env = { ...o.env };
+  }
+  return config as BaseSandboxConfig & Record<string, unknown>;
 }

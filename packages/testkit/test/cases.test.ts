@@ -11,14 +11,14 @@ const allTrue: SandboxCapabilities = defineCapabilities({
   fs: { binary: true, confined: true, symlinks: true },
   processes: { background: true, reconnect: true },
   watch: { native: true, polling: true },
-  lifecycle: { restore: true },
+  lifecycle: { restore: true, renew: false },
 });
 const remoteLike: SandboxCapabilities = defineCapabilities({
   exec: { exactOutput: false, streaming: true },
   fs: { binary: true, confined: false, symlinks: true },
   processes: { background: false, reconnect: false },
   watch: { native: false, polling: true },
-  lifecycle: { restore: true },
+  lifecycle: { restore: true, renew: false },
 });
 const target: ConformanceTarget = { name: 'unit', create: () => Promise.reject(new Error('not used')) };
 

@@ -252,13 +252,9 @@ export class RateLimitedError extends SandboxError {
  * `BACKEND_ERROR`: Any other backend failure, with the server's status and code when known.
  */
 export class BackendError extends SandboxError {
-  /** The status this error is about, when known. */
-  readonly status: number | undefined;
-
-  constructor(message: string, options: SandboxErrorOptions & { status?: number } = {}) {
+  constructor(message: string, options: SandboxErrorOptions = {}) {
     super('BACKEND_ERROR', message, options);
     this.name = 'BackendError';
-    this.status = options.status;
     mark(this, 'BackendError');
   }
 
@@ -275,7 +271,7 @@ export class BackendError extends SandboxError {
 export function createSandboxError(
   code: SandboxError['code'],
   message: string,
-  options: SandboxErrorOptions & { path?: string; sandboxId?: string; capability?: string; status?: number } = {},
+  options: SandboxErrorOptions & { path?: string; sandboxId?: string; capability?: string } = {},
 ): SandboxError {
   switch (code) {
     case 'INVALID_ARGUMENT':

@@ -12,6 +12,10 @@ export interface SandboxErrorOptions {
   requestId?: string;
   /** Overrides the code's default retryability. */
   retryable?: boolean;
+  /** The HTTP status of the failed request, when there was one. */
+  status?: number;
+  /** How long the server asked the caller to wait before retrying (`Retry-After`), in milliseconds. */
+  retryAfterMs?: number;
   /** The original error. */
   cause?: unknown;
 }
@@ -36,6 +40,10 @@ export class SandboxError extends Error {
   readonly hint: string | undefined;
   /** The server's request id, when the error came from a request. */
   readonly requestId: string | undefined;
+  /** The HTTP status of the failed request, when there was one (e.g. 503). */
+  readonly status: number | undefined;
+  /** The server's `Retry-After`, in milliseconds, when it sent one. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: SandboxErrorCode, message: string, options: SandboxErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -45,6 +53,8 @@ export class SandboxError extends Error {
     this.backend = options.backend;
     this.hint = options.hint;
     this.requestId = options.requestId;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
     Object.defineProperty(this, BASE_MARKER, { value: true });
   }
 
@@ -63,6 +73,8 @@ export class SandboxError extends Error {
       ...(this.backend === undefined ? {} : { backend: this.backend }),
       ...(this.hint === undefined ? {} : { hint: this.hint }),
       ...(this.requestId === undefined ? {} : { requestId: this.requestId }),
+      ...(this.status === undefined ? {} : { status: this.status }),
+      ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
     };
   }
 }

@@ -1,0 +1,29 @@
+export { assertOptions, checkBoolean, checkCount, checkEnv, checkFunction, checkSignal, checkTimeMs } from './arguments';
+export { DriverSandbox, EXEC_DEADLINE_GRACE_MS, type CallOptions, type DriverSandboxOptions } from './driver-sandbox';
+export { FrontFs } from './front-fs';
+export { FrontProcesses } from './front-processes';
+export { LifetimeKeeper, type LifetimeKeeperOptions } from './lifetime-keeper';
+export {
+  DEFAULT_RETRY_POLICY,
+  isRetryable,
+  NO_RETRY_POLICY,
+  resolveRetryPolicy,
+  retryDelayMs,
+  withRetry,
+  type RetryOptions,
+  type RetryPolicy,
+  type WithRetryOptions,
+} from './retry-policy';
+export {
+  DRIVER_SPECIFICATION_VERSION,
+  type DriverExecRequest,
+  type DriverExecResult,
+  type DriverFileList,
+  type DriverFs,
+  type DriverLifetime,
+  type DriverProcesses,
+  type DriverStartContext,
+  type DriverStartRequest,
+  type SandboxDriver,
+  type SandboxDriverV1,
+} from './sandbox-driver';
