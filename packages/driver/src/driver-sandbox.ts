@@ -246,6 +246,7 @@ export class DriverSandbox implements Sandbox {
           cwd,
           env,
           timeoutMs,
+          maxOutputBytes,
           signal: controller.signal,
           onStdout: sink(stdout, onStdout),
           onStderr: sink(stderr, onStderr),
@@ -258,7 +259,7 @@ export class DriverSandbox implements Sandbox {
         stdout: stdout.text(),
         stderr: stderr.text(),
         timedOut,
-        truncated: stdout.truncated || stderr.truncated,
+        truncated: stdout.truncated || stderr.truncated || outcome.truncated === true,
         durationMs: Math.round(performance.now() - started),
       };
     } catch (error) {

@@ -39,6 +39,11 @@ export interface DriverExecRequest {
    * what the caller sees).
    */
   signal: AbortSignal;
+  /**
+   * Bytes the front keeps per stream. The front enforces it; a driver may use it to bound its own
+   * transport buffers (e.g. cut one enormous output line) and then reports `truncated`.
+   */
+  maxOutputBytes: number;
   /** Output sinks: call with each chunk as it arrives (text or bytes). The front caps, buffers and forwards. */
   onStdout: (chunk: string | Uint8Array) => void;
   /** See `onStdout`. */
@@ -51,6 +56,8 @@ export interface DriverExecResult {
   code: number;
   /** True when the driver killed the command for running past `timeoutMs`. */
   timedOut: boolean;
+  /** True when the driver dropped output itself (see `DriverExecRequest.maxOutputBytes`). */
+  truncated?: boolean;
 }
 
 /** What `DriverFs.files` lists: regular files only, as POSIX paths relative to the root. */

@@ -58,6 +58,7 @@ export class ExecdForwarder {
     const injected = this.faults.errorFor(query);
     if (injected) {
       req.resume();
+      if (injected.retryAfter !== undefined) res.setHeader('retry-after', injected.retryAfter);
       sendJson(res, injected.status, { code: injected.code ?? 'RUNTIME_ERROR', message: injected.message ?? 'injected fault' });
       return;
     }

@@ -35,6 +35,8 @@ export interface ErrorFault extends RouteSelection {
   /** Error `message`; default `injected fault`. */
   message?: string;
   rate?: number;
+  /** A `Retry-After` header value sent with the error (delta-seconds or an HTTP date). */
+  retryAfter?: string;
 }
 
 /** Cuts an event stream (`POST /command`, session runs, metrics watch) after `afterEvents` events. */
@@ -235,6 +237,7 @@ export function validateFault(rule: unknown): asserts rule is FaultRule {
       if (r.rate !== undefined && (typeof r.rate !== 'number' || !(r.rate > 0 && r.rate <= 1))) throw new TypeError('fault rate must be in (0, 1]');
       if (r.code !== undefined && typeof r.code !== 'string') throw new TypeError('fault code must be a string');
       if (r.message !== undefined && typeof r.message !== 'string') throw new TypeError('fault message must be a string');
+      if (r.retryAfter !== undefined && typeof r.retryAfter !== 'string') throw new TypeError('fault retryAfter must be a string');
       break;
     case 'cut-stream':
       if (r.route !== undefined && typeof r.route !== 'string') throw new TypeError('fault route must be a string');

@@ -173,6 +173,7 @@ export class LifecycleServer {
     const injected = this.deps.faults.errorFor(faultQuery);
     if (injected) {
       req.resume();
+      if (injected.retryAfter !== undefined) res.setHeader('retry-after', injected.retryAfter);
       throw new ApiError(injected.status, injected.code ?? 'GENERAL::UNKNOWN_ERROR', injected.message ?? 'injected fault');
     }
     await this.lifecycle(route.key, { req, res, url, params });

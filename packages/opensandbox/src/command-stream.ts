@@ -1,7 +1,11 @@
-import type { RunCommandOpts, Sandbox as SdkSandbox, ServerStreamEvent } from '@alibaba-group/opensandbox';
+import type { RunCommandOpts, Sandbox as SdkSandbox } from '@alibaba-group/opensandbox';
+import { streamCommandEvents, type CommandEvent } from './execd-events';
 
 /** How long a finished command waits for its response to close, so the connection is reused (ms). */
 const STREAM_CLOSE_WAIT_MS = 5;
+
+/** Longest output line kept whole when the caller sets no cap (bytes). */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /** How long to wait for the command id (the stream's `init` event) after an abort before giving up on the interrupt. */
 const INIT_WAIT_AFTER_STOP_MS = 5_000;
@@ -15,8 +19,10 @@ export interface CommandStreamRequest {
   signal?: AbortSignal | undefined;
   /** Client-side deadline in ms from the start: past it the command is interrupted and the run ends as `'deadline'`. */
   deadlineMs?: number | undefined;
-  /** Each output line, without its line terminator. */
-  onLine?: ((stream: 'stdout' | 'stderr', line: string) => void) | undefined;
+  /** Each output line, without its line terminator; `truncated` when it was cut at `maxLineBytes`. */
+  onLine?: ((stream: 'stdout' | 'stderr', line: string, truncated: boolean) => void) | undefined;
+  /** Longest event line kept whole (bytes); longer lines are cut, keeping memory bounded. Default 16 MiB. */
+  maxLineBytes?: number | undefined;
   /** The command id, as soon as the server announces it. */
   onInit?: ((id: string) => void) | undefined;
 }
@@ -43,7 +49,7 @@ function stringOf(value: unknown): string {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
 }
 
-function lineOf(event: ServerStreamEvent): string {
+function lineOf(event: CommandEvent): string {
   const text = typeof event.text === 'string' ? event.text : '';
   return text.endsWith('\n') ? text.slice(0, -1) : text;
 }
@@ -62,7 +68,12 @@ export async function runCommandStream(request: CommandStreamRequest): Promise<C
   let announceId: (value: string | undefined) => void = () => undefined;
   const idKnown = new Promise<string | undefined>((resolve) => (announceId = resolve));
 
-  const iterator = sdk.commands.runStream(request.command, request.options)[Symbol.asyncIterator]();
+  const iterator = streamCommandEvents({
+    sdk,
+    command: request.command,
+    runOptions: request.options,
+    maxLineBytes: request.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+  })[Symbol.asyncIterator]();
   const pump = (async (): Promise<CommandStreamEnd> => {
     try {
       for (;;) {
@@ -79,7 +90,7 @@ export async function runCommandStream(request: CommandStreamRequest): Promise<C
             break;
           case 'stdout':
           case 'stderr':
-            request.onLine?.(event.type, lineOf(event));
+            request.onLine?.(event.type, lineOf(event), event.truncated === true);
             break;
           case 'execution_complete':
             return { kind: 'complete' };
@@ -93,7 +104,8 @@ export async function runCommandStream(request: CommandStreamRequest): Promise<C
         }
       }
     } catch (error) {
-      return { kind: 'failed', error };
+      // Once the server announced the command, a dropped connection means it may have run: a cut, not a connection failure.
+      return id !== undefined ? { kind: 'cut' } : { kind: 'failed', error };
     } finally {
       announceId(undefined);
     }
@@ -153,7 +165,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
 }
 
 /** Reads the rest of a response in the background so its connection is released when the server closes it. */
-function drain(iterator: AsyncIterator<ServerStreamEvent>): Promise<void> {
+function drain(iterator: AsyncIterator<CommandEvent>): Promise<void> {
   return (async () => {
     try {
       for (;;) {

@@ -36,6 +36,8 @@ export const OPEN_SANDBOX_CAPABILITIES: SandboxCapabilities = defineCapabilities
 /** Extra time past `timeoutMs` the client grants the server's own command timeout before interrupting the command itself. */
 const CLIENT_TIMEOUT_GRACE_MS = 2_000;
 const BACKEND = 'opensandbox';
+/** Room for an output event's JSON envelope (type, timestamp, escapes) on top of the output cap, in bytes. */
+const LINE_ENVELOPE_BYTES = 64 * 1024;
 
 /**
  * The OpenSandbox driver: I/O on the official `@alibaba-group/opensandbox` client, errors mapped by
@@ -164,6 +166,7 @@ export class OpenSandboxDriver implements SandboxDriverV1 {
   async exec(request: DriverExecRequest): Promise<DriverExecResult> {
     const sdk = this.client();
     const { timeoutMs } = request;
+    let truncated = false;
     const result = await runCommandStream({
       sdk,
       command: request.command,
@@ -174,20 +177,25 @@ export class OpenSandboxDriver implements SandboxDriverV1 {
       },
       signal: request.signal,
       deadlineMs: timeoutMs > 0 ? timeoutMs + CLIENT_TIMEOUT_GRACE_MS : undefined,
-      onLine: (stream, line) => (stream === 'stdout' ? request.onStdout : request.onStderr)(`${line}\n`),
+      // A line longer than the cap is cut by the transport (memory O(cap)); its event envelope needs some room.
+      maxLineBytes: request.maxOutputBytes + LINE_ENVELOPE_BYTES,
+      onLine: (stream, line, cut) => {
+        truncated ||= cut;
+        (stream === 'stdout' ? request.onStdout : request.onStderr)(`${line}\n`);
+      },
     });
     const { end } = result;
     switch (end.kind) {
       case 'complete':
-        return { code: 0, timedOut: false };
+        return { code: 0, timedOut: false, truncated };
       case 'error': {
         const code = exitCodeOf({ value: end.value, detail: end.detail });
         if (code === undefined) throw this.#startFailure(end.value, request.cwd);
         const pastDeadline = timeoutMs > 0 && result.durationMs >= timeoutMs;
-        return { code, timedOut: pastDeadline && code !== 0 };
+        return { code, timedOut: pastDeadline && code !== 0, truncated };
       }
       case 'deadline':
-        return { code: 124, timedOut: true };
+        return { code: 124, timedOut: true, truncated };
       case 'aborted':
         throw request.signal.reason;
       case 'failed':
