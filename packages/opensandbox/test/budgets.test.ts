@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OpenSandbox, type WatchEvent } from '../src/index';
 import { useEmulator } from './emulator-harness';
 
-/** Request budgets (DESIGN §4), counted by the emulator: every request to this sandbox, lifecycle and execd. */
+/** Request budgets (docs/contract.md and the OpenSandbox README), counted by the emulator: every request to this sandbox, lifecycle and execd. */
 const fixture = useEmulator();
 let sandbox: OpenSandbox;
 let id: string;

@@ -6,7 +6,7 @@ import { globCases } from './glob-table';
 
 const encoder = new TextEncoder();
 
-/** Missing-path operations that must raise FileNotFoundError (DESIGN §3 rule 5). */
+/** Missing-path operations that must raise FileNotFoundError (docs/contract.md, rule 5). */
 const MISSING_PATH_OPERATIONS: ReadonlyArray<{ name: string; call: (fs: SandboxFs, path: string) => Promise<unknown> }> = [
   { name: 'read', call: (fs, p) => fs.read(p) },
   { name: 'read-bytes', call: (fs, p) => fs.readBytes(p) },

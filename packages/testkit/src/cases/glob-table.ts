@@ -35,7 +35,7 @@ export interface GlobTableRow {
   expected: readonly string[];
 }
 
-/** The glob table: identical lists on every backend (DESIGN §3 rule 7). */
+/** The glob table: identical lists on every backend (docs/contract.md, rule 7). */
 export const GLOB_TABLE: readonly GlobTableRow[] = [
   { name: 'star', title: '`*` matches top-level non-dot files only', pattern: '*', expected: ['Z.txt', 'a.txt', 'b.md'] },
   {

@@ -2,7 +2,7 @@ import type { CaseContext } from '../types';
 
 /**
  * Expected stdout of a command that prints `text`, accounting for line-splitting transports
- * (DESIGN §3 rule 4: with `exec.exactOutput: false` every line, the last one included, ends in `\n`).
+ * (docs/contract.md, rule 4: with `exec.exactOutput: false` every line, the last one included, ends in `\n`).
  */
 export function exactOr(ctx: Pick<CaseContext, 'capabilities'>, text: string): string {
   if (ctx.capabilities.exec.exactOutput || text === '' || text.endsWith('\n')) return text;
