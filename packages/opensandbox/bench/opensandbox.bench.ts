@@ -61,6 +61,38 @@ try {
   );
   row('exec `echo hi` round trip', oursExec, rawExec, 'ms', 'ratio = ours / raw (target ≤ 1.10)');
 
+  // exec with about 1 MB of output (150 000 lines)
+  const lines = 'seq 1 150000';
+  const [oursMb, rawMb] = await pair(
+    15,
+    () => sandbox.exec(lines),
+    () => raw.commands.run(lines, { workingDirectory: '/workspace', timeoutSeconds: 120 }),
+  );
+  row('exec with 1 MB of output (150 000 lines)', oursMb, rawMb, 'ms', 'ratio = ours / raw (target ≤ 1.03)');
+
+  // one 50 MB output line with a 1 KiB cap: time and peak RSS growth of this process
+  const longLine = `head -c 50000000 /dev/zero | tr '\\0' b`;
+  const peak = async (fn: () => Promise<unknown>): Promise<{ ms: number; growthMiB: number }> => {
+    global.gc?.();
+    const base = process.memoryUsage().rss;
+    let max = base;
+    const sampler = setInterval(() => (max = Math.max(max, process.memoryUsage().rss)), 5);
+    const ms = await time(fn);
+    clearInterval(sampler);
+    max = Math.max(max, process.memoryUsage().rss);
+    return { ms, growthMiB: (max - base) / MIB };
+  };
+  const longRuns: Array<{ ms: number; growthMiB: number }> = [];
+  for (let i = 0; i < 5; i++) longRuns.push(await peak(() => sandbox.exec(longLine, { maxOutputBytes: 1024 })));
+  const rawLong = await peak(() => raw.commands.run(longLine, { workingDirectory: '/workspace', timeoutSeconds: 120 }));
+  rows.push([
+    'exec one 50 MB line, maxOutputBytes 1 KiB',
+    `${median(longRuns.map((r) => r.ms)).toFixed(0)} ms, +${median(longRuns.map((r) => r.growthMiB)).toFixed(1)} MiB RSS`,
+    `${rawLong.ms.toFixed(0)} ms, +${rawLong.growthMiB.toFixed(1)} MiB RSS`,
+    `${(median(longRuns.map((r) => r.ms)) / rawLong.ms).toFixed(2)}×`,
+    'target: < 1 s and ≤ 32 MiB RSS growth; raw = commands.run, which keeps the whole line (one run)',
+  ]);
+
   // file write / read throughput
   for (const size of [1 * MIB, 32 * MIB]) {
     const data = new Uint8Array(size);

@@ -147,7 +147,11 @@ export class OpenSandboxDriverFs implements DriverFs {
     if (end.kind === 'failed') throw this.ctx.toError(end.error, { operation: `glob in ${root}` });
     if (end.kind === 'error' && end.value === '3') return { files: [] };
     if (end.kind !== 'complete') {
-      throw new BackendError(`OpenSandbox: listing the files below ${root} failed (${end.kind === 'error' ? `exit ${end.value}` : end.kind}).`, { backend: 'opensandbox' });
+      // A cut or stalled listing changed nothing: the same call may succeed (the front retries it).
+      throw new BackendError(`OpenSandbox: listing the files below ${root} failed (${end.kind === 'error' ? `exit ${end.value}` : end.kind}).`, {
+        backend: 'opensandbox',
+        retryable: end.kind === 'cut' || end.kind === 'deadline',
+      });
     }
     const files: string[] = [];
     for (const entry of chunks.join('\n').split('\0')) {
