@@ -150,7 +150,7 @@ export class OpenSandboxFs implements SandboxFs {
     }
   }
 
-  /** Removes a file, or a directory with `recursive`. @throws FileNotFoundError unless `force` */
+  /** Removes a file or a symbolic link (not its target), or a directory with `recursive`. @throws FileNotFoundError unless `force` */
   async rm(path: string, options: RmOptions = {}): Promise<void> {
     const target = this.resolve(path);
     if (target === '/') throw new InvalidArgumentError('Refusing to remove /.', { backend: 'opensandbox' });
@@ -165,6 +165,9 @@ export class OpenSandboxFs implements SandboxFs {
     if (info.type === 'directory' && options.recursive !== true) {
       throw new InvalidArgumentError(`Cannot remove ${target}: it is a directory; pass { recursive: true }.`, { backend: 'opensandbox' });
     }
+    // execd's DELETE /files follows links (a link to a directory is "a directory", a dangling one
+    // "missing" and left alone), so a link itself is removed with `rm` in the sandbox.
+    if (info.type === 'symlink') return this.removeLink(target);
     try {
       if (info.type === 'directory') await sdk.files.deleteDirectories([target]);
       else await sdk.files.deleteFiles([target]);
@@ -249,6 +252,21 @@ export class OpenSandboxFs implements SandboxFs {
   }
 
   /** Regular files below `root`, relative to it, from one `find` exec; `[]` when `root` is not a directory. */
+  /** Removes the symbolic link `target` itself (never what it points to) with one `rm -f`. */
+  private async removeLink(target: string): Promise<void> {
+    const result = await runCommandStream({
+      sdk: this.ctx.client(),
+      command: `rm -f -- ${quoteShellArg(target)}`,
+      options: { workingDirectory: '/', timeoutSeconds: GLOB_TIMEOUT_SECONDS },
+      onLine: () => undefined,
+    });
+    const { end } = result;
+    if (end.kind === 'failed') throw this.ctx.toError(end.error, { operation: `rm ${target}`, path: target });
+    if (end.kind !== 'complete') {
+      throw new BackendError(`OpenSandbox: removing the link ${target} failed (${end.kind === 'error' ? `exit ${end.value}` : end.kind}).`, { backend: 'opensandbox' });
+    }
+  }
+
   private async regularFiles(root: string): Promise<string[]> {
     const chunks: string[] = [];
     const result = await runCommandStream({
