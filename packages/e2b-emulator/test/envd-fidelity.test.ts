@@ -79,7 +79,7 @@ describe('paths under a regular file (ENOTDIR is not "not found" on envd)', () =
   });
 
   it('answers ListDir with 500 internal', async () => {
-    await expect(sandbox.files.list('/tmp/ln/file.txt/x')).rejects.toThrow(/not a directory/);
+    await expect(sandbox.files.list('/tmp/ln/file.txt/x')).rejects.toThrow(/\[internal\] error resolving symlink: not a directory/);
     expect(statusOf('POST', '/filesystem.Filesystem/ListDir')).toBe(500);
   });
 });

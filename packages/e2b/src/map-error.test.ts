@@ -92,7 +92,7 @@ describe('mapE2BError', () => {
     expect(mapE2BError(statError, { operation: 'stat /home/user/f.txt/x', path: '/home/user/f.txt/x' }).code).toBe('FILE_NOT_FOUND');
     const download = new E2BSandboxError("500: error checking if path exists '/home/user/f.txt/x': stat /home/user/f.txt/x: not a directory");
     expect(mapE2BError(download, { operation: 'read /home/user/f.txt/x', path: '/home/user/f.txt/x' }).code).toBe('FILE_NOT_FOUND');
-    const listing = new E2BSandboxError('13: [internal] error resolving symlink: lstat /home/user/f.txt/x: not a directory');
+    const listing = new E2BSandboxError('13: [internal] error resolving symlink: not a directory');
     expect(mapE2BError(listing, { operation: 'list /home/user/f.txt/x', path: '/home/user/f.txt/x' }).code).toBe('FILE_NOT_FOUND');
     expect(mapE2BError(statError, { operation: 'mkdir /home/user/f.txt/x', path: '/home/user/f.txt/x' }).code).toBe('BACKEND_ERROR');
     const listFile = new E2BInvalidArgumentError('[invalid_argument] path is not a directory: /home/user/f.txt');

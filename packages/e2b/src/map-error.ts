@@ -16,8 +16,8 @@ export interface E2BErrorContext {
 
 const BACKEND = 'e2b';
 
-/** envd's text for an `lstat`/`stat` that met a regular file as a path component. */
-const NOT_A_DIRECTORY_LOOKUP = /\bl?stat [^\n]*: not a directory/;
+/** envd's texts for an `lstat`/`stat` (or `ListDir`'s link resolution) that met a regular file as a path component. */
+const NOT_A_DIRECTORY_LOOKUP = /\bl?stat [^\n]*: not a directory|error resolving symlink: not a directory/;
 
 const CONNECTION_PATTERN = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed|terminated|network error|UND_ERR_SOCKET|UND_ERR_CONNECT/i;
 

@@ -111,7 +111,8 @@ export class FilesystemService {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new RpcError('not_found', `path not found: lstat ${requested}: no such file or directory`);
       if (code === 'ELOOP') throw new RpcError('failed_precondition', `cyclic symlink or chain >255 links at "${requested}"`);
-      throw new RpcError('internal', `error resolving symlink: lstat ${requested}: ${goErrnoText(error)}`);
+      // Go's EvalSymlinks reports a bare errno here ("not a directory"), without the path.
+      throw new RpcError('internal', `error resolving symlink: ${goErrnoText(error)}`);
     }
     const info = await stat(resolved);
     if (!info.isDirectory()) throw new RpcError('invalid_argument', `path is not a directory: ${resolved}`);
