@@ -135,7 +135,10 @@ describe('process.Process', () => {
     expect(killed).toMatchObject({ exitCode: -1, error: 'signal: killed' });
     expect(lastRequest((r) => r.path === '/process.Process/SendSignal').body).toEqual({ process: { pid: sleeper.pid }, signal: 'SIGNAL_SIGKILL' });
     expect(await sandbox.commands.kill(sleeper.pid)).toBe(false);
-    await expect(sandbox.commands.connect(sleeper.pid)).rejects.toThrow(/not found/);
+    // envd keeps an exit for 30 s: a late Connect gets the start and the retained end event.
+    const late = await sandbox.commands.connect(sleeper.pid);
+    await expect(late.wait()).rejects.toMatchObject({ exitCode: -1, error: 'signal: killed' });
+    await expect(sandbox.commands.connect(999_999)).rejects.toThrow(/not found/);
   });
 
   it('answers Update (PTY resize) and PTY starts with clear errors', async () => {
@@ -173,10 +176,10 @@ describe('filesystem.Filesystem and /files', () => {
     expect(await sandbox.files.exists('/nope')).toBe(false);
   });
 
-  it('stats entries (lstat: symlinks reported with their target), lists by depth', async () => {
+  it('stats entries (a link as its target with lstat permissions, see envd-fidelity), lists by depth', async () => {
     await sandbox.commands.run('mkdir -p /tmp/tree/sub && echo x > /tmp/tree/sub/f && ln -s sub /tmp/tree/link');
     const link = await sandbox.files.getInfo('/tmp/tree/link');
-    expect(link).toMatchObject({ type: 'symlink', symlinkTarget: 'sub', name: 'link' });
+    expect(link).toMatchObject({ type: 'dir', permissions: 'Lrwxrwxrwx', symlinkTarget: '/tmp/tree/sub', name: 'link' });
     const file = await sandbox.files.getInfo('/tmp/tree/sub/f');
     expect(file).toMatchObject({ type: 'file', size: 2, mode: 0o644, permissions: '-rw-r--r--' });
     expect(file.modifiedTime).toBeInstanceOf(Date);

@@ -23,6 +23,42 @@ export function wrapInProcessGroup(command: string): string {
   return `exec setsid -w /bin/bash -c ${quoteShellArg(command)}`;
 }
 
+/** How long `exec` keeps relaying output after the shell exited while a background child holds the pipes, in seconds. */
+export const EXEC_DRAIN_SECONDS = 0.5;
+
+/**
+ * The relay `exec` runs the user's shell in (bash, `$1` = the command). envd sends a command's end
+ * event only at EOF on BOTH output pipes, so a background child that inherited them (`cmd &`)
+ * would hold `exec` until it exits (or its timeout kills it). Here the shell writes to two FIFOs
+ * instead, relayed to envd's pipes by two `cat`s: when the shell exits, the relays get
+ * {@link EXEC_DRAIN_SECONDS} to pass on what is buffered, then they are ended and the wrapper
+ * exits with the shell's status, so `exec` returns when the shell exits (docs/contract.md, ADR 0110).
+ * A child that writes to its inherited output later gets SIGPIPE, as on the local backend.
+ */
+const EXEC_RELAY = [
+  'd=$(mktemp -d "${TMPDIR:-/tmp}/kode-exec.XXXXXX") || exit 125',
+  'mkfifo "$d/o" "$d/e" || { rm -rf "$d"; exit 125; }',
+  'cat "$d/o" & o=$!',
+  'cat "$d/e" >&2 & e=$!',
+  'exec 3>"$d/o" 4>"$d/e"',
+  'rm -rf "$d"',
+  '/bin/bash -c "$1" >&3 2>&4 3>&- 4>&- & p=$!',
+  'exec 3>&- 4>&-',
+  'wait "$p"; c=$?',
+  `{ sleep ${EXEC_DRAIN_SECONDS}; kill "$o" "$e"; } >/dev/null 2>&1 & k=$!`,
+  'wait "$o" "$e"',
+  'kill "$k" 2>/dev/null',
+  'exit "$c"',
+].join('\n');
+
+/**
+ * The full `exec` command line: the {@link EXEC_RELAY} in its own process group (see
+ * {@link wrapInProcessGroup}) running `command`.
+ */
+export function wrapForExec(command: string): string {
+  return `${wrapInProcessGroup(EXEC_RELAY)} kode-exec ${quoteShellArg(command)}`;
+}
+
 /** Kills the process group of `pid` (and the pid itself through envd, in case the group is gone). */
 export async function killProcessTree(context: E2BContext, options: { pid: number; signal: 'KILL' | 'TERM' | 'INT' | 'HUP' }): Promise<void> {
   const { pid, signal } = options;
@@ -79,7 +115,7 @@ export async function execOnE2B(context: E2BContext, request: { command: string;
 
   let handle: CommandHandle;
   try {
-    handle = await client.commands.run(wrapInProcessGroup(command), {
+    handle = await client.commands.run(wrapForExec(command), {
       background: true,
       cwd,
       stdin: false,

@@ -11,7 +11,6 @@ import {
   selectGlobMatches,
   type DirEntry,
   type FileStat,
-  type FileType,
   type GlobOptions,
   type ListOptions,
   type MkdirOptions,
@@ -19,22 +18,11 @@ import {
   type SandboxFs,
 } from '@kode/core';
 import type { E2BContext } from './e2b-context';
+import { entryMode, entryType } from './entry-type';
+import { listDirEntries, type ListedEntry } from './envd-list';
 
 /** `files.list` depth meaning "everything" (envd walks with Go's WalkDir; no symlinks followed). */
 const UNLIMITED_DEPTH = 4096;
-
-function toFileType(type: EntryInfo['type'] | undefined): FileType {
-  switch (type) {
-    case E2BFileType.FILE:
-      return 'file';
-    case E2BFileType.DIR:
-      return 'directory';
-    case E2BFileType.SYMLINK:
-      return 'symlink';
-    case undefined:
-      return 'other';
-  }
-}
 
 function parentOf(path: string): string {
   const index = path.lastIndexOf('/');
@@ -91,13 +79,18 @@ export class E2BFs implements SandboxFs {
     }
   }
 
-  /** Whether the path exists (`lstat`: a dangling symlink exists). */
+  /**
+   * Whether the path exists (`lstat`: a dangling symlink exists). A path under a regular file does
+   * not exist (envd answers it with an internal error, mapped to not-found).
+   */
   async exists(path: string): Promise<boolean> {
     const abs = this.resolve(path);
     try {
       return await this.context.client().files.exists(abs);
     } catch (error) {
-      throw this.context.fail(error, { operation: `stat ${abs}`, path: abs });
+      const mapped = this.context.fail(error, { operation: `stat ${abs}`, path: abs });
+      if (FileNotFoundError.isInstance(mapped)) return false;
+      throw mapped;
     }
   }
 
@@ -109,27 +102,35 @@ export class E2BFs implements SandboxFs {
     }
   }
 
-  /** Type, size, mtime and permission bits; symlinks are not followed. @throws FileNotFoundError */
+  /**
+   * Type, size, mtime and permission bits with `lstat` semantics: a symbolic link (dangling or
+   * not) is `symlink` with the link's own bits. envd types a link by its target, so the type comes
+   * from envd's `permissions` string (the `lstat` mode, `Lrwxrwxrwx` for a link).
+   * @throws FileNotFoundError (missing, or under a regular file)
+   */
   async stat(path: string): Promise<FileStat> {
     const abs = this.resolve(path);
     const info = await this.info(abs);
-    return { type: toFileType(info.type), size: info.size, mtimeMs: info.modifiedTime?.getTime() ?? 0, mode: info.mode };
+    return { type: entryType(info), size: info.size, mtimeMs: info.modifiedTime?.getTime() ?? 0, mode: entryMode(info) };
   }
 
-  private async listEntries(abs: string, depth: number): Promise<EntryInfo[]> {
+  private async listEntries(abs: string, depth: number): Promise<ListedEntry[]> {
     try {
-      return await this.context.client().files.list(abs, { depth });
+      return await listDirEntries(this.context.client(), { path: abs, depth });
     } catch (error) {
       throw this.context.fail(error, { operation: `list ${abs}`, path: abs });
     }
   }
 
-  /** Entries of a directory (all descendants with `recursive`), sorted by path; one request. @throws FileNotFoundError */
+  /**
+   * Entries of a directory (all descendants with `recursive`; links listed, not entered), sorted
+   * by path; dangling links included, every link typed `symlink`; one request. @throws FileNotFoundError
+   */
   async list(dir: string, options: ListOptions = {}): Promise<DirEntry[]> {
     const abs = this.resolve(dir);
     const entries = await this.listEntries(abs, options.recursive ? UNLIMITED_DEPTH : 1);
     return entries
-      .map((e): DirEntry => ({ name: e.name, path: normalizePosixPath(e.path), type: toFileType(e.type) }))
+      .map((e): DirEntry => ({ name: e.name, path: normalizePosixPath(e.path), type: e.type }))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
@@ -143,6 +144,7 @@ export class E2BFs implements SandboxFs {
         if (FileNotFoundError.isInstance(error)) throw new FileNotFoundError(`Cannot create ${abs}: parent directory ${parent} does not exist.`, { backend: 'e2b', path: parent });
         throw error;
       });
+      // envd types a link by its target: a link to a directory is a fine parent.
       if (parentInfo.type !== E2BFileType.DIR) throw new InvalidArgumentError(`Cannot create ${abs}: ${parent} is not a directory.`, { backend: 'e2b' });
     }
     let created: boolean;
@@ -154,7 +156,10 @@ export class E2BFs implements SandboxFs {
     if (!created && options.recursive === false) throw new InvalidArgumentError(`Cannot create ${abs}: it already exists.`, { backend: 'e2b' });
   }
 
-  /** Removes a file, or a directory with `recursive`. @throws FileNotFoundError unless `force` */
+  /**
+   * Removes a file or a symbolic link (never what it points to, dangling or not), or a directory
+   * with `recursive`. @throws FileNotFoundError unless `force`
+   */
   async rm(path: string, options: RmOptions = {}): Promise<void> {
     const abs = this.resolve(path);
     if (abs === '/') throw new InvalidArgumentError('Refusing to remove the sandbox root /.', { backend: 'e2b' });
@@ -165,7 +170,7 @@ export class E2BFs implements SandboxFs {
       if (options.force && FileNotFoundError.isInstance(error)) return;
       throw error;
     }
-    if (info.type === E2BFileType.DIR && !options.recursive) {
+    if (entryType(info) === 'directory' && !options.recursive) {
       throw new InvalidArgumentError(`Cannot remove ${abs}: it is a directory; pass { recursive: true }.`, { backend: 'e2b' });
     }
     try {
@@ -193,7 +198,7 @@ export class E2BFs implements SandboxFs {
   async glob(pattern: string, options: GlobOptions = {}): Promise<string[]> {
     const cwd = this.resolve(options.cwd ?? '.');
     const relativePattern = normalizeGlobPattern(pattern, cwd);
-    let entries: EntryInfo[];
+    let entries: ListedEntry[];
     try {
       entries = await this.listEntries(cwd, UNLIMITED_DEPTH);
     } catch (error) {
@@ -202,7 +207,7 @@ export class E2BFs implements SandboxFs {
     }
     const files: string[] = [];
     for (const entry of entries) {
-      if (entry.type !== E2BFileType.FILE) continue;
+      if (entry.type !== 'file') continue;
       const path = normalizePosixPath(entry.path);
       if (!path.startsWith(cwd === '/' ? '/' : `${cwd}/`)) continue;
       files.push(relativePosixPath(cwd, path));

@@ -1,7 +1,8 @@
-import { FileType as E2BFileType, FilesystemEventType, type FilesystemEvent, type WatchHandle } from 'e2b';
+import { FilesystemEventType, type FilesystemEvent, type WatchHandle } from 'e2b';
 import { normalizePosixPath, quoteShellArg } from '@kode/core';
 import type { NativeChange, NativeWatchFactory, NativeWatchHandle, WatchPort, WatchSnapshotRequest, WatchStatEntry } from '@kode/watch';
 import { runScript, type E2BContext } from './e2b-context';
+import { entryType } from './entry-type';
 
 function parentOf(path: string): string {
   const index = path.lastIndexOf('/');
@@ -68,7 +69,9 @@ export function createE2BNativeWatch(context: E2BContext): NativeWatchFactory {
     const dirs = new Map<string, boolean>();
     for (const path of request.paths) {
       const info = await client.files.getInfo(path).catch(() => undefined);
-      if (info?.type === E2BFileType.DIR) dirs.set(path, request.recursive || (dirs.get(path) ?? false));
+      // lstat semantics (envd types a link by its target): a watched link is watched as an entry
+      // of its parent, never followed into the directory it points to, as polling does.
+      if (info !== undefined && entryType(info) === 'directory') dirs.set(path, request.recursive || (dirs.get(path) ?? false));
       else if (!dirs.has(parentOf(path))) dirs.set(parentOf(path), false);
     }
     const handles: WatchHandle[] = [];
@@ -89,7 +92,7 @@ export function createE2BNativeWatch(context: E2BContext): NativeWatchFactory {
             request.emit({ type, path, ...(type !== 'delete' && mtime !== undefined ? { mtimeMs: mtime } : {}) });
             // A recursive watch starts watching a new directory only after reporting it, so
             // entries made inside it meanwhile would be missed: snapshot it once (as inotify does).
-            if (type === 'create' && recursive && event.entry?.type === E2BFileType.DIR) void request.resync({ paths: [path] });
+            if (type === 'create' && recursive && event.entry !== undefined && entryType(event.entry) === 'directory') void request.resync({ paths: [path] });
           },
           {
             recursive,

@@ -86,4 +86,25 @@ describe('mapE2BError', () => {
     expect(FileNotFoundError.isInstance(file) && file.path).toBe('/home/user/a.txt');
     expect(SandboxError.isInstance(mapE2BError('plain string', ctx))).toBe(true);
   });
+
+  it('maps envd\'s ENOTDIR lookups (internal 500) to FILE_NOT_FOUND for read, stat and list only', () => {
+    const statError = new E2BSandboxError('13: [internal] error getting file info: lstat /home/user/f.txt/x: not a directory');
+    expect(mapE2BError(statError, { operation: 'stat /home/user/f.txt/x', path: '/home/user/f.txt/x' }).code).toBe('FILE_NOT_FOUND');
+    const download = new E2BSandboxError("500: error checking if path exists '/home/user/f.txt/x': stat /home/user/f.txt/x: not a directory");
+    expect(mapE2BError(download, { operation: 'read /home/user/f.txt/x', path: '/home/user/f.txt/x' }).code).toBe('FILE_NOT_FOUND');
+    const listing = new E2BSandboxError('13: [internal] error resolving symlink: not a directory');
+    expect(mapE2BError(listing, { operation: 'list /home/user/f.txt/x', path: '/home/user/f.txt/x' }).code).toBe('FILE_NOT_FOUND');
+    expect(mapE2BError(statError, { operation: 'mkdir /home/user/f.txt/x', path: '/home/user/f.txt/x' }).code).toBe('BACKEND_ERROR');
+    const listFile = new E2BInvalidArgumentError('[invalid_argument] path is not a directory: /home/user/f.txt');
+    expect(mapE2BError(listFile, { operation: 'list /home/user/f.txt', path: '/home/user/f.txt' }).code).toBe('INVALID_ARGUMENT');
+  });
+
+  it('maps a cwd that is missing or not a directory to FILE_NOT_FOUND', () => {
+    const missing = new E2BInvalidArgumentError("[invalid_argument] cwd '/nope' does not exist");
+    expect(mapE2BError(missing, { operation: 'exec in /nope', path: '/nope' }).code).toBe('FILE_NOT_FOUND');
+    const file = new E2BInvalidArgumentError("[invalid_argument] error starting process '/bin/bash -l -c exec setsid -w /bin/bash -c 'a\nb' kode-exec true': fork/exec /bin/sh: not a directory");
+    const mapped = mapE2BError(file, { operation: 'exec in /home/user/f.txt', path: '/home/user/f.txt' });
+    expect(mapped.code).toBe('FILE_NOT_FOUND');
+    expect(mapped.hint).toMatch(/not a directory/);
+  });
 });

@@ -16,6 +16,9 @@ export interface E2BErrorContext {
 
 const BACKEND = 'e2b';
 
+/** envd's texts for an `lstat`/`stat` (or `ListDir`'s link resolution) that met a regular file as a path component. */
+const NOT_A_DIRECTORY_LOOKUP = /\bl?stat [^\n]*: not a directory|error resolving symlink: not a directory/;
+
 const CONNECTION_PATTERN = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed|terminated|network error|UND_ERR_SOCKET|UND_ERR_CONNECT/i;
 
 /** The advice attached to mapped errors (stable keys; texts may improve). */
@@ -90,6 +93,9 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
   if (name === 'ServiceBusyError' || status === 503) return build('BACKEND_ERROR', E2B_HINTS.busy, { retryable: true, status: 503 });
   if (name === 'SandboxNotFoundError') return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   if (name === 'FileNotFoundError') return build('FILE_NOT_FOUND');
+  // envd answers a lookup of a path under a regular file (ENOTDIR from lstat/stat) with an internal
+  // error (500); for the contract that path does not exist, as on the other backends.
+  if (context.path !== undefined && /^(read|stat|list|remove) /.test(context.operation) && NOT_A_DIRECTORY_LOOKUP.test(raw)) return build('FILE_NOT_FOUND');
   if (name === 'NotFoundError' || status === 404) {
     if (context.operation.startsWith('create')) return build('IMAGE_PULL_FAILED', E2B_HINTS.template(context.template));
     if (context.path !== undefined) return build('FILE_NOT_FOUND');
@@ -104,6 +110,8 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
   if (name === 'InvalidArgumentError' || status === 400) {
     // envd refuses a command whose working directory is missing with invalid_argument.
     if (/cwd '.*' does not exist/.test(raw)) return build('FILE_NOT_FOUND', 'The working directory does not exist; create it first (fs.mkdir) or pass another cwd.');
+    // ...and one that is not a directory fails when envd forks the shell there.
+    if (/error starting process [\s\S]*: fork\/exec [^:\n]*: not a directory/.test(raw)) return build('FILE_NOT_FOUND', 'The working directory is not a directory; pass a directory as cwd.');
     return build('INVALID_ARGUMENT');
   }
   if (name === 'NotEnoughSpaceError' || status === 507) return build('BACKEND_ERROR', E2B_HINTS.disk, { status: 507 });

@@ -50,3 +50,15 @@ export function mapHostError(error: unknown, context: { op: string; path: string
     }
   }
 }
+
+/**
+ * {@link mapHostError} for a lookup of one path (stat, read, a command's cwd): a path with a
+ * regular file as a component (`ENOTDIR`) does not exist, so it is a `FileNotFoundError` there,
+ * as on the other backends (docs/contract.md).
+ */
+export function mapLookupError(error: unknown, context: { op: string; path: string }): SandboxError {
+  if (errnoCode(error) === 'ENOTDIR') {
+    return new FileNotFoundError(`${context.op}: no such file or directory: ${context.path} (a component is not a directory)`, { backend: LOCAL_KIND, cause: error, path: context.path });
+  }
+  return mapHostError(error, context);
+}

@@ -18,7 +18,7 @@ import {
 } from '@kode/core';
 import picomatch from 'picomatch';
 import { listRegularFiles } from './glob-walk';
-import { errnoCode, mapHostError } from './host-errors';
+import { errnoCode, mapHostError, mapLookupError } from './host-errors';
 import { LOCAL_KIND } from './local-config';
 import { type PathGuard } from './path-guard';
 
@@ -140,7 +140,7 @@ export class LocalFs implements SandboxFs {
       const info = await lstat(real);
       return { type: fileTypeOf(info), size: info.size, mtimeMs: info.mtimeMs, mode: info.mode & 0o777 };
     } catch (error) {
-      throw mapHostError(error, { op: 'stat', path: absolute });
+      throw mapLookupError(error, { op: 'stat', path: absolute });
     }
   }
 
@@ -270,7 +270,7 @@ export class LocalFs implements SandboxFs {
     try {
       return await readFile(real);
     } catch (error) {
-      throw mapHostError(error, { op, path: absolute });
+      throw mapLookupError(error, { op, path: absolute });
     }
   }
 

@@ -23,7 +23,7 @@ import {
   type WatchListener,
 } from '@kode/core';
 import { WatchRegistry } from '@kode/watch';
-import { errnoCode, mapHostError } from './host-errors';
+import { errnoCode, mapHostError, mapLookupError } from './host-errors';
 import { LOCAL_CAPABILITIES } from './local-capabilities';
 import { LOCAL_KIND, type LocalSandboxConfig, type ResolvedLocalConfig, resolveLocalConfig, validateEnv, validateMs } from './local-config';
 import { LocalFs } from './local-fs';
@@ -153,7 +153,7 @@ export class LocalSandbox implements Sandbox {
    * SIGKILL after 1 s): a timeout resolves `{ code: 124, timedOut: true }`, an abort rejects with
    * `signal.reason` (an already-aborted signal rejects without starting anything). A non-zero
    * exit resolves; death by signal `n` gives `128 + n`. `dispose()` aborts running commands.
-   * @throws InvalidArgumentError (bad options), FileNotFoundError (missing cwd),
+   * @throws InvalidArgumentError (bad options), FileNotFoundError (missing cwd, or not a directory),
    * PathOutsideSandboxError (cwd outside), NotInitializedError, DisposedError, BackendError
    */
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -316,9 +316,9 @@ export class LocalSandbox implements Sandbox {
     try {
       info = await stat(real);
     } catch (error) {
-      throw mapHostError(error, { op: 'cwd', path: absolute });
+      throw mapLookupError(error, { op: 'cwd', path: absolute });
     }
-    if (!info.isDirectory()) throw new InvalidArgumentError(`cwd ${absolute} is not a directory.`, { backend: LOCAL_KIND });
+    if (!info.isDirectory()) throw new FileNotFoundError(`cwd ${absolute} is not a directory.`, { backend: LOCAL_KIND, path: absolute });
     this.lifecycle.assertReady();
     return { cwd: real, env };
   }

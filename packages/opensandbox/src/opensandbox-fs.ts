@@ -94,8 +94,11 @@ export class OpenSandboxDriverFs implements DriverFs {
     }
   }
 
-  /** Removes an entry the front has stat-ed (one request). */
+  /** Removes an entry the front has stat-ed (one request); a symbolic link itself, never its target. */
   async remove(target: string, options: { type: FileType }): Promise<void> {
+    // execd's DELETE /files follows links (a link to a directory is "a directory", a dangling one
+    // "missing" and left alone), so a link itself is removed with `rm` in the sandbox.
+    if (options.type === 'symlink') return this.removeLink(target);
     const sdk = this.ctx.client();
     try {
       if (options.type === 'directory') await sdk.files.deleteDirectories([target]);
@@ -176,6 +179,21 @@ export class OpenSandboxDriverFs implements DriverFs {
     const info = infos[target] ?? Object.values(infos)[0];
     if (!info) throw new FileNotFoundError(`OpenSandbox: no such file or directory: ${target}`, { backend: 'opensandbox', path: target });
     return info;
+  }
+
+  /** Removes the symbolic link `target` itself (never what it points to) with one `rm -f`. */
+  private async removeLink(target: string): Promise<void> {
+    const result = await runCommandStream({
+      sdk: this.ctx.client(),
+      command: `rm -f -- ${quoteShellArg(target)}`,
+      options: { workingDirectory: '/', timeoutSeconds: GLOB_TIMEOUT_SECONDS },
+      onLine: () => undefined,
+    });
+    const { end } = result;
+    if (end.kind === 'failed') throw this.ctx.toError(end.error, { operation: `rm ${target}`, path: target });
+    if (end.kind !== 'complete') {
+      throw new BackendError(`OpenSandbox: removing the link ${target} failed (${end.kind === 'error' ? `exit ${end.value}` : end.kind}).`, { backend: 'opensandbox' });
+    }
   }
 
   private async walk(root: string, depth: number): Promise<FileInfo[]> {

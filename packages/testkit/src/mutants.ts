@@ -174,6 +174,12 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     },
   },
   {
+    id: 'exec-waits-for-background-children',
+    description: 'exec waits for background children of the shell (as envd does for children holding the output pipes)',
+    groups: ['exec'],
+    wrap: (s) => mutate(s, { exec: (inner, cmd, o) => inner.exec(`${cmd}\n__kode_status=$?; wait; exit $__kode_status`, o) }),
+  },
+  {
     id: 'exec-merges-stderr',
     description: 'exec appends stderr to stdout',
     groups: ['exec'],

@@ -1,10 +1,11 @@
 /** envd's REST file transfer: `GET /files` (download) and `POST /files` (multipart or octet-stream upload). */
-import { createReadStream } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, type Stats } from 'node:fs';
+import { chown, mkdir, open, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, dirname } from 'node:path';
 import { gunzipSync, createGzip } from 'node:zlib';
 import { readBody } from './connect-protocol';
+import { goErrnoText } from './entry-info';
 import type { PathResolver } from './filesystem-service';
 
 function jsonError(res: ServerResponse, status: number, message: string): void {
@@ -18,8 +19,14 @@ export async function getFile(req: IncomingMessage, res: ServerResponse, resolve
   const url = new URL(req.url ?? '/', 'http://envd');
   const raw = url.searchParams.get('path') ?? '';
   const path = resolve(raw);
-  const info = await stat(path).catch(() => undefined);
-  if (!info) return jsonError(res, 404, `path '${path}' does not exist`);
+  let info: Stats;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    // envd: only "does not exist" is 404; ENOTDIR (a path under a regular file) and the like are 500.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return jsonError(res, 404, `path '${path}' does not exist`);
+    return jsonError(res, 500, `error checking if path exists '${path}': stat ${path}: ${goErrnoText(error)}`);
+  }
   if (info.isDirectory()) return jsonError(res, 400, `path '${path}' is a directory`);
   const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
   if (gzip) {
@@ -35,11 +42,39 @@ export async function getFile(req: IncomingMessage, res: ServerResponse, resolve
   createReadStream(path).pipe(res);
 }
 
+/** Bytes per `write(2)` in an upload (Go's multipart reader hands the body over in 4 KiB reads). */
+const UPLOAD_WRITE_BYTES = 4096;
+
+/**
+ * Writes one uploaded file with envd's syscall sequence, so a watcher sees what it sees on envd:
+ * an existing file is chowned first (CHMOD), then opened with O_CREAT|O_TRUNC (CREATE when new),
+ * a new one is fchowned (CHMOD), and the body is written in chunks (one WRITE per write).
+ */
 async function writeOne(path: string, data: Buffer): Promise<{ name: string; type: 'file'; path: string }> {
-  const existing = await stat(path).catch(() => undefined);
-  if (existing?.isDirectory()) throw Object.assign(new Error(`path '${path}' is a directory`), { status: 400 });
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, data);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (error) {
+    throw Object.assign(new Error(`error ensuring directories: ${(error as Error).message}`), { status: 500 });
+  }
+  let existing: Stats | undefined;
+  try {
+    existing = await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw Object.assign(new Error(`error getting file info: stat ${path}: ${goErrnoText(error)}`), { status: 500 });
+  }
+  if (existing?.isDirectory()) throw Object.assign(new Error(`path is a directory: ${path}`), { status: 400 });
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  if (existing) await chown(path, uid, gid);
+  const handle = await open(path, 'w', 0o666);
+  try {
+    if (!existing) await handle.chown(uid, gid);
+    for (let offset = 0; offset < data.length; offset += UPLOAD_WRITE_BYTES) {
+      await handle.write(data, offset, Math.min(UPLOAD_WRITE_BYTES, data.length - offset));
+    }
+  } finally {
+    await handle.close();
+  }
   return { name: basename(path), type: 'file', path };
 }
 

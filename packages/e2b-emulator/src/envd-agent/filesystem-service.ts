@@ -1,9 +1,9 @@
 /** `filesystem.Filesystem` as envd implements it (stat, mkdir, move, list, remove, watch). */
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { RpcError, type ServerStream } from './connect-protocol';
-import { entryFromStats, entryInfo, toRpcError, type EntryInfoJson } from './entry-info';
+import { entryFromStats, entryInfo, goErrnoText, type EntryInfoJson } from './entry-info';
 import { InotifyWatcher, type RawWatchEvent } from './inotify-watcher';
 
 /** Resolves request paths like envd's `ExpandAndResolve` (relative → home, `~` → home). */
@@ -65,7 +65,13 @@ export class FilesystemService {
 
   private async makeDir(m: Record<string, unknown>): Promise<unknown> {
     const path = this.resolve(str(m.path, 'path'));
-    const existing = await stat(path).catch(() => undefined);
+    let existing: Awaited<ReturnType<typeof stat>> | undefined;
+    try {
+      existing = await stat(path);
+    } catch (error) {
+      // envd: only "does not exist" lets the directory be made; ENOTDIR and the like are internal.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new RpcError('internal', `error getting file info: stat ${path}: ${goErrnoText(error)}`);
+    }
     if (existing?.isDirectory()) throw new RpcError('already_exists', `directory already exists: ${path}`);
     if (existing) throw new RpcError('invalid_argument', `path already exists but it is not a directory: ${path}`);
     try {
@@ -73,7 +79,7 @@ export class FilesystemService {
     } catch (error) {
       throw new RpcError('internal', `error creating directory: ${(error as Error).message}`);
     }
-    return { entry: { name: path.split('/').pop() ?? '', type: 'FILE_TYPE_DIRECTORY', path } };
+    return { entry: await entryInfo(path) };
   }
 
   private async move(m: Record<string, unknown>): Promise<unknown> {
@@ -102,30 +108,41 @@ export class FilesystemService {
     try {
       resolved = await realpath(requested);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RpcError('not_found', `path not found: ${requested}`);
-      throw toRpcError(error, requested);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new RpcError('not_found', `path not found: lstat ${requested}: no such file or directory`);
+      if (code === 'ELOOP') throw new RpcError('failed_precondition', `cyclic symlink or chain >255 links at "${requested}"`);
+      // Go's EvalSymlinks reports a bare errno here ("not a directory"), without the path.
+      throw new RpcError('internal', `error resolving symlink: ${goErrnoText(error)}`);
     }
     const info = await stat(resolved);
     if (!info.isDirectory()) throw new RpcError('invalid_argument', `path is not a directory: ${resolved}`);
     const entries: EntryInfoJson[] = [];
-    await this.walk({ dir: resolved, level: 1, depth }, entries);
+    await this.walk({ root: resolved, requested, dir: resolved, level: 1, depth }, entries);
     return { entries };
   }
 
-  /** Like Go's `filepath.WalkDir`: lexical order, symlinks not followed. */
-  private async walk({ dir, level, depth }: { dir: string; level: number; depth: number }, out: EntryInfoJson[]): Promise<void> {
+  /**
+   * Like envd's walk (Go's `filepath.WalkDir`): lexical order, symlinks not entered, each entry
+   * built from the resolved path, then given the path under the REQUESTED directory.
+   */
+  private async walk(
+    { root, requested, dir, level, depth }: { root: string; requested: string; dir: string; level: number; depth: number },
+    out: EntryInfoJson[],
+  ): Promise<void> {
     let names: string[];
     try {
       names = (await readdir(dir)).sort();
     } catch (error) {
-      throw new RpcError('internal', `error reading directory ${dir}: ${(error as Error).message}`);
+      throw new RpcError('internal', `error reading directory ${root}: ${(error as Error).message}`);
     }
     for (const name of names) {
       const path = join(dir, name);
       const stats = await lstat(path).catch(() => undefined);
       if (!stats) continue;
-      out.push(await entryFromStats(path, stats));
-      if (stats.isDirectory() && level < depth) await this.walk({ dir: path, level: level + 1, depth }, out);
+      const entry = await entryFromStats(path, stats);
+      entry.path = join(requested, relative(root, path));
+      out.push(entry);
+      if (stats.isDirectory() && level < depth) await this.walk({ root, requested, dir: path, level: level + 1, depth }, out);
     }
   }
 
@@ -142,16 +159,17 @@ export class FilesystemService {
   private async checkWatchable(request: WatchRequest): Promise<string> {
     const path = this.resolve(str(request.path, 'path'));
     const info = await stat(path).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RpcError('not_found', `path ${path} not found`);
-      throw toRpcError(error, path);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RpcError('not_found', `path ${path} not found: stat ${path}: no such file or directory`);
+      throw new RpcError('internal', `error statting path ${path}: stat ${path}: ${goErrnoText(error)}`);
     });
-    if (!info.isDirectory()) throw new RpcError('invalid_argument', `path ${path} not a directory`);
+    if (!info.isDirectory()) throw new RpcError('invalid_argument', `path ${path} not a directory: %!w(<nil>)`);
     return path;
   }
 
   private async toEvent(raw: RawWatchEvent, includeEntry: boolean): Promise<FilesystemEventJson> {
     const event: FilesystemEventJson = { name: raw.name, type: raw.type };
-    if (includeEntry) {
+    // envd attaches an entry only to events whose path should still exist (create, write, chmod).
+    if (includeEntry && (raw.type === 'EVENT_TYPE_CREATE' || raw.type === 'EVENT_TYPE_WRITE' || raw.type === 'EVENT_TYPE_CHMOD')) {
       const stats = await lstat(raw.path).catch(() => undefined);
       if (stats) event.entry = await entryFromStats(raw.path, stats);
     }

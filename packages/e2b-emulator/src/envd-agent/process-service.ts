@@ -27,7 +27,8 @@ interface ProcessConfigJson {
 }
 
 interface EndEventJson {
-  exitCode: number;
+  /** Omitted for 0, as proto3 JSON omits zero values. */
+  exitCode?: number;
   exited: boolean;
   status: string;
   error?: string;
@@ -68,15 +69,28 @@ function selector(message: Record<string, unknown>): { pid?: number; tag?: strin
   throw new RpcError('invalid_argument', 'process selector must set pid or tag');
 }
 
+/** How long envd keeps the end event of an exited process for a late `Connect`, in ms. */
+const TERMINATED_RETENTION_MS = 30_000;
+
+/** `process.Signal` JSON names by number, for envd's "invalid signal" message. */
+const SIGNAL_NAMES: Record<number, string> = { 0: 'SIGNAL_UNSPECIFIED', 9: 'SIGNAL_SIGKILL', 15: 'SIGNAL_SIGTERM' };
+
+/** envd implements SIGKILL and SIGTERM only; anything else is `unimplemented` (HTTP 501). */
 function toSignal(value: unknown): NodeJS.Signals {
   if (value === 'SIGNAL_SIGKILL' || value === 9) return 'SIGKILL';
   if (value === 'SIGNAL_SIGTERM' || value === 15) return 'SIGTERM';
-  throw new RpcError('invalid_argument', `invalid signal: ${String(value)}`);
+  const name = typeof value === 'number' ? (SIGNAL_NAMES[value] ?? String(value)) : typeof value === 'string' ? value : 'SIGNAL_UNSPECIFIED';
+  throw new RpcError('unimplemented', `invalid signal: ${name}`);
 }
+
+/** Whether a `Start` request's process is cancelled by its deadline (then pipes are not waited for). */
+const cancelled = new WeakSet<ProcessHandle>();
 
 /** The Process service of one sandbox. */
 export class ProcessService {
   private readonly processes = new Map<number, ProcessHandle>();
+  /** Exited processes whose end event a `Connect` still gets (envd keeps them 30 s). */
+  private readonly terminated = new Map<number, { tag: string | undefined; end: EndEventJson; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly resolve: PathResolver,
@@ -165,8 +179,13 @@ export class ProcessService {
     const args = Array.isArray(process.args) ? process.args.map(String) : [];
     const envs: Record<string, string> = process.envs ?? {};
     const cwd = this.resolve(typeof process.cwd === 'string' && process.cwd !== '' ? process.cwd : '');
-    const cwdStat = await stat(cwd).catch(() => undefined);
-    if (!cwdStat?.isDirectory()) throw new RpcError('invalid_argument', `cwd '${cwd}' does not exist`);
+    // envd only checks that cwd exists; a cwd that is not a directory fails when the shell is forked.
+    const cwdStat = await stat(cwd).catch((error: unknown) => ((error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'unreadable'));
+    if (cwdStat === undefined) throw new RpcError('invalid_argument', `cwd '${cwd}' does not exist`);
+    const userCommand = [process.cmd, ...args].join(' ');
+    if (cwdStat === 'unreadable' || !cwdStat.isDirectory()) {
+      throw new RpcError('invalid_argument', `error starting process '${userCommand}': fork/exec /bin/sh: not a directory`);
+    }
     const wantStdin = message.stdin === undefined || message.stdin === true;
     const child = spawn(process.cmd, args, {
       cwd,
@@ -177,17 +196,19 @@ export class ProcessService {
       child.once('spawn', () => resolve(undefined));
       child.once('error', (error) => resolve(error));
     });
-    if (spawnError) throw new RpcError('invalid_argument', `error starting process '${process.cmd}': ${spawnError.message}`);
+    if (spawnError) throw new RpcError('invalid_argument', `error starting process '${userCommand}': ${spawnError.message}`);
     child.stdin?.on('error', () => undefined);
     const config: ProcessConfigJson = { cmd: process.cmd, args, envs, ...(typeof process.cwd === 'string' ? { cwd: process.cwd } : {}) };
     const tag = typeof message.tag === 'string' ? message.tag : undefined;
     const handle = new ProcessHandle(child, config, tag);
+    this.forgetTerminated(handle.pid, tag);
     this.processes.set(handle.pid, handle);
     this.track(handle);
     this.attach(handle, stream, options.keepaliveMs);
     if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
       const timer = setTimeout(() => {
         if (handle.end) return;
+        cancelled.add(handle);
         child.kill('SIGKILL');
         stream.end(new RpcError('deadline_exceeded', 'context deadline exceeded'));
       }, options.timeoutMs);
@@ -195,10 +216,50 @@ export class ProcessService {
     }
   }
 
-  /** Server-streaming Connect: attaches to a running process (no replay of earlier output). */
+  /**
+   * Server-streaming Connect: attaches to a running process (no replay of earlier output); for a
+   * process that exited less than 30 s ago, sends its start and retained end event.
+   */
   connect(message: Record<string, unknown>, stream: ServerStream, options: { keepaliveMs?: number }): void {
-    const handle = this.find(message);
+    let handle: ProcessHandle;
+    try {
+      handle = this.find(message);
+    } catch (error) {
+      const retained = this.findTerminated(message);
+      if (!retained) throw error;
+      stream.send({ event: { start: { pid: retained.pid } } });
+      stream.send({ event: { end: retained.end } });
+      stream.end();
+      return;
+    }
     this.attach(handle, stream, options.keepaliveMs);
+  }
+
+  private findTerminated(message: Record<string, unknown>): { pid: number; end: EndEventJson } | undefined {
+    const sel = selector(message);
+    if (sel.pid !== undefined) {
+      const found = this.terminated.get(sel.pid);
+      return found ? { pid: sel.pid, end: found.end } : undefined;
+    }
+    for (const [pid, entry] of this.terminated) if (entry.tag === sel.tag) return { pid, end: entry.end };
+    return undefined;
+  }
+
+  private retain(pid: number, tag: string | undefined, end: EndEventJson): void {
+    this.forgetTerminated(pid, undefined);
+    const timer = setTimeout(() => this.terminated.delete(pid), TERMINATED_RETENTION_MS);
+    timer.unref();
+    this.terminated.set(pid, { tag, end, timer });
+  }
+
+  /** A new process with this pid (or tag) replaces any retained exit of the same pid (or tag). */
+  private forgetTerminated(pid: number, tag: string | undefined): void {
+    for (const [key, entry] of this.terminated) {
+      if (key === pid || (tag !== undefined && entry.tag === tag)) {
+        clearTimeout(entry.timer);
+        this.terminated.delete(key);
+      }
+    }
   }
 
   private attach(handle: ProcessHandle, stream: ServerStream, keepaliveMs: number | undefined): void {
@@ -223,29 +284,33 @@ export class ProcessService {
     const pipeData = (name: 'stdout' | 'stderr') => (chunk: Buffer) => handle.emitData({ [name]: chunk.toString('base64') });
     child.stdout?.on('data', pipeData('stdout'));
     child.stderr?.on('data', pipeData('stderr'));
+    let finished = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (finished) return;
+      finished = true;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      this.processes.delete(handle.pid);
+      const status = signal ? `signal: ${GO_SIGNAL_NAMES[signal] ?? signal}` : `exit status ${code ?? 0}`;
+      const end: EndEventJson = signal
+        ? { exitCode: -1, exited: false, status, error: status }
+        : { ...(code ? { exitCode: code } : {}), exited: true, status, ...(code ? { error: status } : {}) };
+      this.retain(handle.pid, handle.tag, end);
+      handle.emitEnd(end);
+    };
+    // Like envd's handler: the end event waits for EOF on BOTH output pipes, so a background child
+    // that inherited them holds it back until it exits or closes them. Node's 'close' is exactly
+    // "exited and every stdio stream closed". Only a deadline cancel stops waiting for the pipes.
+    child.once('close', (code, signal) => finish(code, signal));
     child.once('exit', (code, signal) => {
-      // Like Go's cmd.Wait with StdoutPipe: output still in flight is delivered, but pipes kept open by
-      // grandchildren do not hold the end event back.
-      let finished = false;
-      const finish = (): void => {
-        if (finished) return;
-        finished = true;
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        this.processes.delete(handle.pid);
-        handle.emitEnd(
-          signal
-            ? { exitCode: -1, exited: false, status: `signal: ${GO_SIGNAL_NAMES[signal] ?? signal}`, error: `signal: ${GO_SIGNAL_NAMES[signal] ?? signal}` }
-            : { exitCode: code ?? 0, exited: true, status: `exit status ${code ?? 0}`, ...(code ? { error: `exit status ${code}` } : {}) },
-        );
-      };
-      child.once('close', finish);
-      setTimeout(finish, 100).unref();
+      if (cancelled.has(handle)) finish(code, signal);
     });
   }
 
   /** Kills every process (agent shutdown). */
   close(): void {
+    for (const entry of this.terminated.values()) clearTimeout(entry.timer);
+    this.terminated.clear();
     for (const handle of this.processes.values()) handle.child.kill('SIGKILL');
   }
 }

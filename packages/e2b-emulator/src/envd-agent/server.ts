@@ -40,7 +40,7 @@ export async function startEnvdServer(options: EnvdServerOptions = {}): Promise<
   const home = options.home ?? homedir();
   const resolve = (path: string): string => {
     let p = path;
-    if (p === '' ) p = home;
+    if (p === '') p = home;
     else if (p === '~') p = home;
     else if (p.startsWith('~/')) p = join(home, p.slice(2));
     return normalize(isAbsolute(p) ? p : join(home, p));
@@ -50,6 +50,8 @@ export async function startEnvdServer(options: EnvdServerOptions = {}): Promise<
     HOME: home,
     USER: 'user',
     LOGNAME: 'user',
+    // envd sets it for every process (`true` in a Firecracker VM, which E2B sandboxes are).
+    E2B_SANDBOX: 'true',
     ...(options.envVars ?? {}),
   });
   const fs = new FilesystemService(resolve);

@@ -1,5 +1,5 @@
-import { quoteShellArg, relativePosixPath, TIMEOUT_EXIT_CODE } from '@kode/core';
-import { expectRejection } from '../support/errors';
+import { FileNotFoundError, quoteShellArg, relativePosixPath, TIMEOUT_EXIT_CODE } from '@kode/core';
+import { expectError, expectRejection } from '../support/errors';
 import { exactOr } from '../support/output';
 import { isProcessAlive, readPid, waitForFileSnippet } from '../support/shell';
 import { waitUntil, withTimeout } from '../support/wait';
@@ -193,6 +193,41 @@ export const execCases: readonly ConformanceCase[] = [
       expect(result.timedOut).toBe(true);
       expect(result.stdout).not.toContain('after');
       expect(Date.now() - started).toBeLessThan(15_000);
+    },
+  },
+  {
+    id: 'exec.background-child-holds-stdout',
+    group: 'exec',
+    title: 'exec returns when the shell exits: a background child holding stdout and stderr is not waited for (ADR 0110)',
+    async run({ sandbox, workdir, expect }) {
+      const pidFile = `${workdir}/child.pid`;
+      // If exec waited for the child's pipes, the 10 s timeout would end it with code 124 first.
+      const result = await sandbox.exec(`sleep 60 & echo $! > ${quoteShellArg(pidFile)}; echo started; echo warned >&2`, { timeoutMs: 10_000 });
+      const pid = await readPid(sandbox, pidFile);
+      if (pid !== undefined) await sandbox.exec(`kill ${pid} 2>/dev/null; true`);
+      expect(result).toMatchObject({ code: 0, timedOut: false, stdout: 'started\n', stderr: 'warned\n' });
+    },
+  },
+  {
+    id: 'exec.background-child-exit-code',
+    group: 'exec',
+    title: "with a background child still running, exec reports the shell's own exit code",
+    async run({ sandbox, workdir, expect }) {
+      const pidFile = `${workdir}/child.pid`;
+      const result = await sandbox.exec(`sleep 60 & echo $! > ${quoteShellArg(pidFile)}; echo partial; exit 7`, { timeoutMs: 10_000 });
+      const pid = await readPid(sandbox, pidFile);
+      if (pid !== undefined) await sandbox.exec(`kill ${pid} 2>/dev/null; true`);
+      expect(result).toMatchObject({ code: 7, timedOut: false, stdout: 'partial\n' });
+    },
+  },
+  {
+    id: 'exec.cwd-not-a-directory',
+    group: 'exec',
+    title: 'a `cwd` that is a regular file raises FileNotFoundError (no such directory), like a missing one',
+    async run({ sandbox, workdir }) {
+      await sandbox.fs.write(`${workdir}/plain.txt`, 'x');
+      await expectError(() => sandbox.exec('pwd', { cwd: `${workdir}/plain.txt` }), FileNotFoundError, 'exec with cwd = a regular file');
+      await expectError(() => sandbox.exec('pwd', { cwd: `${workdir}/missing-dir` }), FileNotFoundError, 'exec with a missing cwd');
     },
   },
   {

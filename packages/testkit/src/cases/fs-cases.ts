@@ -212,6 +212,58 @@ export const fsCases: readonly ConformanceCase[] = [
     },
   },
   {
+    id: 'fs.symlink-to-directory',
+    group: 'fs',
+    title: 'a link to a directory: stat and list say symlink, recursive list does not enter it, rm removes only the link',
+    requires: ['fs.symlinks'],
+    async run({ sandbox, workdir, expect }) {
+      await sandbox.fs.write(`${workdir}/real/inner.txt`, 'x');
+      expect((await sandbox.exec('ln -s real linkdir', { cwd: workdir })).code).toBe(0);
+      expect((await sandbox.fs.stat(`${workdir}/linkdir`)).type).toBe('symlink');
+      expect(await sandbox.fs.list(workdir)).toEqual([
+        { name: 'linkdir', path: `${workdir}/linkdir`, type: 'symlink' },
+        { name: 'real', path: `${workdir}/real`, type: 'directory' },
+      ]);
+      const deep = (await sandbox.fs.list(workdir, { recursive: true })).map((e) => relativePosixPath(workdir, e.path));
+      expect([...deep].sort()).toEqual(['linkdir', 'real', 'real/inner.txt']);
+      await sandbox.fs.rm(`${workdir}/linkdir`);
+      expect(await sandbox.fs.exists(`${workdir}/linkdir`)).toBe(false);
+      expect(await sandbox.fs.read(`${workdir}/real/inner.txt`)).toBe('x');
+    },
+  },
+  {
+    id: 'fs.symlink-dangling',
+    group: 'fs',
+    title: 'a dangling link exists, stat and list say symlink, glob skips it, rm removes it',
+    requires: ['fs.symlinks'],
+    async run({ sandbox, workdir, expect }) {
+      await sandbox.fs.write(`${workdir}/file.txt`, 'x');
+      expect((await sandbox.exec('ln -s no-such-target dangling', { cwd: workdir })).code).toBe(0);
+      expect(await sandbox.fs.exists(`${workdir}/dangling`)).toBe(true);
+      expect((await sandbox.fs.stat(`${workdir}/dangling`)).type).toBe('symlink');
+      expect(await sandbox.fs.list(workdir)).toEqual([
+        { name: 'dangling', path: `${workdir}/dangling`, type: 'symlink' },
+        { name: 'file.txt', path: `${workdir}/file.txt`, type: 'file' },
+      ]);
+      expect(await sandbox.fs.glob('**', { cwd: workdir })).toEqual(['file.txt']);
+      await sandbox.fs.rm(`${workdir}/dangling`);
+      expect(await sandbox.fs.exists(`${workdir}/dangling`)).toBe(false);
+    },
+  },
+  {
+    id: 'fs.path-under-a-file',
+    group: 'fs',
+    title: 'a path under a regular file does not exist: exists is false, stat and read raise FileNotFoundError',
+    async run({ sandbox, workdir, expect }) {
+      await sandbox.fs.write(`${workdir}/plain.txt`, 'x');
+      const under = `${workdir}/plain.txt/child`;
+      expect(await sandbox.fs.exists(under)).toBe(false);
+      await expectError(() => sandbox.fs.stat(under), FileNotFoundError, 'fs.stat under a regular file');
+      await expectError(() => sandbox.fs.read(under), FileNotFoundError, 'fs.read under a regular file');
+      await expectError(() => sandbox.fs.readBytes(under), FileNotFoundError, 'fs.readBytes under a regular file');
+    },
+  },
+  {
     id: 'fs.list',
     group: 'fs',
     title: 'list returns direct entries sorted, with names, absolute paths and types',

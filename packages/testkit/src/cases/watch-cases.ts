@@ -100,6 +100,24 @@ export const watchCases: readonly ConformanceCase[] = [
     },
   },
   {
+    id: 'watch.symlink-dangling',
+    group: 'watch',
+    title: 'creating and removing a dangling symbolic link in a watched directory emits create, then delete',
+    requires: ['fs.symlinks'],
+    async run(ctx) {
+      const dir = await watchDir(ctx);
+      const rec = await WatchRecorder.start(ctx.sandbox, [dir]);
+      try {
+        ctx.expect((await ctx.sandbox.exec('ln -s no-such-target dangling', { cwd: dir })).code).toBe(0);
+        await rec.waitFor(`${dir}/dangling`, { types: ['create'], timeoutMs: ctx.tolerances.watchLatencyMs });
+        await ctx.sandbox.fs.rm(`${dir}/dangling`);
+        await rec.waitFor(`${dir}/dangling`, { types: ['delete'], timeoutMs: ctx.tolerances.watchLatencyMs });
+      } finally {
+        await unwatch(ctx.sandbox, rec);
+      }
+    },
+  },
+  {
     id: 'watch.event-shape',
     group: 'watch',
     title: 'events carry a known type, an absolute path, `via` matching the mode, and a numeric mtimeMs when present',
