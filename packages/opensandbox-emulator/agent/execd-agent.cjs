@@ -32,6 +32,8 @@ const { StringDecoder } = require('node:string_decoder');
  *   entrypoint?: string[];
  *   metricsSampleMs?: number;
  *   busboyPath?: string;
+ *   missingCwd?: 'reject' | 'stream-error';
+ *   outputDrainMs?: number;
  * }} AgentConfig
  */
 
@@ -40,6 +42,10 @@ const IS_MAIN = require.main === module;
 const config = IS_MAIN ? JSON.parse(process.argv[2] || '{}') : { socketPath: '', stateDir: '' };
 const PING_MS = config.pingIntervalMs ?? 3000;
 const GRACE_MS = parseGoDuration(process.env.EXECD_API_GRACE_SHUTDOWN) ?? config.graceMs ?? 0;
+/** How a missing `cwd` is answered: 400 before any stream (execd since 2026-04) or an `error` event (execd 1.0.x). */
+const MISSING_CWD = config.missingCwd ?? 'reject';
+/** How long after a command's exit output still held open by a lingering child is waited for (ms). */
+const OUTPUT_DRAIN_MS = config.outputDrainMs ?? 50;
 const STATE_DIR = config.stateDir;
 const SHELL = fs.existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 const MAX_JSON_BODY = 32 * 1024 * 1024;
@@ -247,7 +253,7 @@ function fsError(err, p) {
     const e = /** @type {{ syscall?: string; path?: string }} */ (err);
     return new HttpError(404, 'FILE_NOT_FOUND', `file not found. ${e.syscall ?? 'stat'} ${e.path ?? p}: no such file or directory`);
   }
-  return new HttpError(500, 'RUNTIME_ERROR', errMessage(err));
+  return new HttpError(500, 'RUNTIME_ERROR', `error accessing file: ${errMessage(err)}`);
 }
 
 /** Octal-digit int (755) → numeric mode. @param {unknown} mode */
@@ -452,14 +458,19 @@ function optionalEnvs(value) {
   return out;
 }
 
-/** @param {string | undefined} cwd */
+/**
+ * Checks a request's `cwd`. `error` is the old execd's stream error (`chdir …`), `invalid` the
+ * newer execd's validation message (answered 400 `INVALID_REQUEST_BODY` before any stream).
+ * @param {string | undefined} cwd
+ * @returns {{ dir: string; error?: string; invalid?: string } | undefined}
+ */
 function checkCwd(cwd) {
-  if (cwd === undefined) return undefined;
+  if (cwd === undefined || cwd === '') return undefined;
   const dir = expandPath(cwd);
   try {
-    if (!fs.statSync(dir).isDirectory()) return { dir, error: `chdir ${dir}: not a directory` };
+    if (!fs.statSync(dir).isDirectory()) return { dir, error: `chdir ${dir}: not a directory`, invalid: `working directory path is not a directory: ${cwd}` };
   } catch {
-    return { dir, error: `chdir ${dir}: no such file or directory` };
+    return { dir, error: `chdir ${dir}: no such file or directory`, invalid: `working directory does not exist: ${cwd}: stat ${dir}: no such file or directory` };
   }
   return { dir };
 }
@@ -477,6 +488,7 @@ async function runCommand(req, res) {
   if (gid !== undefined && uid === undefined) throw new HttpError(400, 'INVALID_REQUEST_BODY', 'invalid request, validation error uid is required when gid is provided');
   const envs = optionalEnvs(body.envs);
   const background = body.background === true;
+  if (cwd?.invalid && MISSING_CWD === 'reject') throw new HttpError(400, 'INVALID_REQUEST_BODY', `invalid request, validation error ${cwd.invalid}`);
 
   const id = newId();
   const stream = new EventStream(res);
@@ -507,7 +519,7 @@ async function runCommand(req, res) {
 
   if (cwd?.error) {
     finishRecord(-1, cwd.error);
-    if (!background) stream.startPings();
+    stream.startPings();
     stream.send({ type: 'error', error: { ename: 'CommandExecError', evalue: cwd.error, traceback: [cwd.error] } });
     stream.finish();
     return;
@@ -531,6 +543,7 @@ async function runCommand(req, res) {
       if (timer) clearTimeout(timer);
       finishRecord(code ?? -1, code === 0 ? undefined : exitText(code, signal));
     });
+    stream.startPings(); // execd starts its pinger right after init, background runs included
     stream.send({ type: 'execution_complete', execution_time: Date.now() - started });
     stream.finish();
     return;
@@ -610,8 +623,13 @@ function sendFinalEvent(stream, { code, error, started }) {
 }
 
 /**
- * Calls `complete(code, errorText)` once the child has exited and its pipes have drained (or 50 ms
- * after the exit, since a background grandchild may hold them open); `-1` when it could not start.
+ * Calls `complete(code, errorText)` once the child has exited and its pipes have drained; `-1`
+ * when it could not start. A background grandchild may hold the pipes open for ever, so after
+ * `OUTPUT_DRAIN_MS` the run completes without waiting for their end — but only after one more
+ * I/O poll turn: everything the exited process wrote is in the pipes by now, yet libuv reaps
+ * every exited child on one SIGCHLD, so this exit may be seen (and a loaded loop may pass the
+ * timer) before the poll phase that reads its output. Completing straight from the timer lost
+ * whole outputs under load (`{code: 0, stdout: ''}` for `echo hi`).
  * @param {import('node:child_process').ChildProcess} child
  * @param {(code: number, error: string | undefined) => void} complete
  */
@@ -620,7 +638,9 @@ function completeOnExit(child, complete) {
   child.on('exit', (code, signal) => {
     const result = code ?? -1;
     const text = code === 0 ? undefined : exitText(code, signal);
-    const t = setTimeout(() => complete(result, text), 50);
+    // setImmediate from a timer runs in the check phase, after this iteration's poll phase read
+    // whatever the (level-triggered) pipes hold
+    const t = setTimeout(() => setImmediate(() => complete(result, text)), OUTPUT_DRAIN_MS);
     child.once('close', () => {
       clearTimeout(t);
       complete(result, text);
@@ -666,22 +686,23 @@ async function terminate(child, exited) {
 /** @param {URLSearchParams} query @param {http.ServerResponse} res */
 async function interrupt(query, res) {
   const id = query.get('id');
-  if (!id) throw new HttpError(400, 'MISSING_QUERY', 'missing query parameter: id');
+  if (!id) throw new HttpError(400, 'MISSING_QUERY', "missing query parameter 'id'");
+  const failed = (/** @type {string} */ reason) => new HttpError(500, 'RUNTIME_ERROR', `error interruptting code context. ${reason}`);
   const rec = commands.get(id);
   if (rec) {
-    if (!rec.running) throw new HttpError(500, 'RUNTIME_ERROR', `command session ${id} is not running`);
+    if (!rec.running) throw failed(`command session ${id} is not running`);
     await terminate(rec.child, rec.exited);
     sendEmpty(res);
     return;
   }
   const session = sessions.get(id);
   if (session) {
-    if (!session.current) throw new HttpError(500, 'RUNTIME_ERROR', `bash session ${id} is not running`);
+    if (!session.current) throw failed(`bash session ${id} is not running`);
     await terminate(session.current.child, session.current.exited);
     sendEmpty(res);
     return;
   }
-  throw new HttpError(500, 'RUNTIME_ERROR', `no such session: ${id}`);
+  throw failed('no such session');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -731,7 +752,7 @@ async function runInSession(id, req, res) {
   if (typeof command !== 'string' || command.trim() === '') throw new HttpError(400, 'INVALID_REQUEST_BODY', 'command is required');
   const timeout = optionalInt(body.timeout, 'timeout') || 24 * 3600 * 1000;
   const cwdCheck = checkCwd(optionalString(body.cwd, 'cwd'));
-  if (cwdCheck?.error) throw new HttpError(400, 'INVALID_REQUEST_BODY', cwdCheck.error);
+  if (cwdCheck?.invalid) throw new HttpError(400, 'INVALID_REQUEST_BODY', `invalid request. ${cwdCheck.invalid}`);
   if (session.current) throw new HttpError(400, 'RUNTIME_ERROR', `session ${id} is busy`);
   const cwd = cwdCheck?.dir ?? session.cwd;
   const envFile = path.join(session.dir, 'env');
@@ -868,11 +889,12 @@ async function moveFiles(req, res) {
     const src = expandPath(item.src);
     const dest = expandPath(item.dest);
     try {
-      await fsp.lstat(src);
+      await fsp.stat(src);
     } catch (err) {
+      if (isNotFound(err)) throw new HttpError(404, 'FILE_NOT_FOUND', `file not found. source path not found: ${item.src}: stat ${src}: no such file or directory`);
       throw fsError(err, item.src);
     }
-    if (await exists(dest)) throw new HttpError(500, 'RUNTIME_ERROR', `destination already exists: ${dest}`);
+    if (await exists(dest)) throw new HttpError(500, 'RUNTIME_ERROR', `error accessing file: destination path already exists: ${item.dest}`);
     try {
       await fsp.mkdir(path.dirname(dest), { recursive: true });
       await fsp.rename(src, dest);
@@ -1245,6 +1267,9 @@ function contentDisposition(name) {
   return `attachment; filename="${encoded}"; filename*=UTF-8''${encoded}`;
 }
 
+/** The Content-Length execd announces for a directory download (math.MaxInt64). */
+const DIRECTORY_CONTENT_LENGTH = '9223372036854775807';
+
 /** @param {URLSearchParams} query @param {http.IncomingMessage} req @param {http.ServerResponse} res */
 async function download(query, req, res) {
   const p = requirePath(query);
@@ -1253,9 +1278,22 @@ async function download(query, req, res) {
   try {
     st = await fsp.stat(abs);
   } catch (err) {
-    throw fsError(err, p);
+    // execd opens the file first: "file not found. open <path>: no such file or directory"
+    throw fsError(Object.assign(/** @type {object} */ (err), { syscall: 'open' }), p);
   }
-  if (st.isDirectory()) throw new HttpError(400, 'INVALID_REQUEST_BODY', `is a directory: ${p}`);
+  if (st.isDirectory()) {
+    // What execd does: it announces the size its lseek(SEEK_END) of the directory gave (the
+    // largest int64 on ext4/vfs), then the copy fails before the first byte and the connection is
+    // cut. (Through its own /proxy/44772 the status becomes 500; see the host's self-proxy.)
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-disposition': contentDisposition(path.basename(abs)),
+      'content-length': DIRECTORY_CONTENT_LENGTH,
+    });
+    res.flushHeaders();
+    setImmediate(() => res.destroy());
+    return;
+  }
   const offsetText = query.get('offset') ?? '';
   const limitText = query.get('limit') ?? '';
   if (offsetText !== '' || limitText !== '') {

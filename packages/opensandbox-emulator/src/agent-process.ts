@@ -28,6 +28,10 @@ export interface AgentStartOptions {
   pingIntervalMs: number;
   graceMs: number;
   metricsSampleMs: number;
+  /** How a missing `cwd` of `POST /command` is answered (see `EmulatorOptions.missingCwd`). */
+  missingCwd: 'reject' | 'stream-error';
+  /** How long lingering children's output is waited for after a command exits (ms). */
+  outputDrainMs: number;
   /** The agent runs but never serves (the client's ready timeout). */
   neverReady: boolean;
 }
@@ -96,6 +100,8 @@ export function startAgent(options: AgentStartOptions): AgentProcess {
     neverReady: options.neverReady,
     entrypoint: options.entrypoint,
     metricsSampleMs: options.metricsSampleMs,
+    missingCwd: options.missingCwd,
+    outputDrainMs: options.outputDrainMs,
     busboyPath: `${AGENT_DIR}/node_modules/busboy`,
   };
   const hostname = `sandbox-${options.sandboxId.slice(0, 12)}`;

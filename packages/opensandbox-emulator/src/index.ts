@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { startEmulator } from './emulator';
-export type { EmulatorHandle, EmulatorOptions } from './emulator';
+export type { EmulatorHandle, EmulatorOptions, EmulatorProfile } from './emulator';
 export type { RoutingMode } from './lifecycle-server';
 export { EXECD_PORT } from './lifecycle-server';
 export { DEFAULT_IMAGE_PROFILES, INOTIFY_COMMANDS, findImageProfile, profileMatches } from './image-profiles';
