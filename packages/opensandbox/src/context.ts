@@ -8,5 +8,5 @@ export interface OpenSandboxContext {
   /** The connected SDK sandbox. @throws NotInitializedError before `init()` @throws DisposedError after `dispose()` */
   client(): SdkSandbox;
   /** Maps any failure to a `SandboxError` (see `mapOpenSandboxError`), redacting the API key. */
-  toError(error: unknown, where: { operation: string; path?: string }): SandboxError;
+  toError(error: unknown, where: { operation: string; path?: string; cwd?: string }): SandboxError;
 }

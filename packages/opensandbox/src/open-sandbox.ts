@@ -202,7 +202,7 @@ export class OpenSandbox implements Sandbox {
       case 'aborted':
         throw signal?.reason;
       case 'failed':
-        throw this.toError(end.error, { operation: 'exec' });
+        throw this.toError(end.error, { operation: 'exec', cwd });
       case 'cut':
         throw new BackendError(
           `OpenSandbox: exec failed: the command stream ended before the command finished${result.id ? ` (command ${result.id})` : ''}.`,
@@ -381,7 +381,7 @@ export class OpenSandbox implements Sandbox {
     return new BackendError(`OpenSandbox: exec failed: the command could not be started: ${detail}`, { backend: BACKEND });
   }
 
-  private toError(error: unknown, where: { operation: string; path?: string }): SandboxError {
+  private toError(error: unknown, where: { operation: string; path?: string; cwd?: string }): SandboxError {
     return mapOpenSandboxError(error, {
       ...where,
       secrets: [this.options.apiKey],

@@ -81,14 +81,25 @@ export class OpenSandboxFs implements SandboxFs {
     return new TextDecoder().decode(await this.readBytes(path));
   }
 
-  /** Reads a file's bytes (one request). @throws FileNotFoundError */
+  /**
+   * Reads a file's bytes (one request; a failed read of a directory costs one more).
+   * @throws FileNotFoundError @throws InvalidArgumentError when the path is a directory
+   */
   async readBytes(path: string): Promise<Uint8Array> {
     const target = this.resolve(path);
     const sdk = this.ctx.client();
     try {
       return await sdk.files.readBytes(target);
     } catch (error) {
-      throw this.ctx.toError(error, { operation: `read ${target}`, path: target });
+      const mapped = this.ctx.toError(error, { operation: `read ${target}`, path: target });
+      if (mapped.code === 'FILE_NOT_FOUND') throw mapped;
+      // execd answers a directory with a body it never sends (500, or 200 through the server
+      // proxy, then a cut connection): tell that apart from a transport failure.
+      const info = await this.info(target).catch(() => undefined);
+      if (info?.type === 'directory') {
+        throw new InvalidArgumentError(`OpenSandbox: read ${target} failed: it is a directory.`, { backend: 'opensandbox', cause: error });
+      }
+      throw mapped;
     }
   }
 
