@@ -1641,5 +1641,5 @@ if (IS_MAIN) {
   main();
 } else {
   // Loaded by the package's unit tests: expose the pure helpers, start nothing.
-  module.exports = { globToRegExp, LineSplitter, parseRange, parseGoDuration, formatNs, HttpError };
+  module.exports = { globToRegExp, LineSplitter, parseRange, parseGoDuration, formatNs, HttpError, EventStream };
 }

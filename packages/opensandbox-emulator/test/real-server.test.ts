@@ -221,5 +221,8 @@ describe("the 'real' timing profile", () => {
     }
     expect(finalAt).toBeGreaterThan(0);
     expect(Date.now() - finalAt).toBeGreaterThanOrEqual(900);
+    const deleting = Date.now();
+    expect((await fetch(`${emu().url}/v1/sandboxes/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(Date.now() - deleting).toBeGreaterThanOrEqual(280);
   });
 });
