@@ -9,11 +9,12 @@ const allowed = {
   watch: ['core'],
   local: ['core', 'watch'],
   opensandbox: ['core', 'watch'],
-  'opensandbox-emulator': [],
+  isolation: [],
+  'opensandbox-emulator': ['isolation'],
   tools: ['core'],
   testkit: ['core'],
   e2b: ['core', 'watch'],
-  'e2b-emulator': ['opensandbox-emulator'],
+  'e2b-emulator': ['opensandbox-emulator', 'isolation'],
 };
 const all = Object.keys(allowed);
 

@@ -9,4 +9,6 @@ export default defineConfig({
   // import.meta.url locates agent/execd-agent.cjs; shims provide it in the CJS build.
   shims: true,
   target: 'node20',
+  // the private isolation package is part of this build, never a dependency of the published one
+  noExternal: ['@kode/isolation'],
 });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SANDBOX_PATH, spawnInRoot, type IsolatedRoot, type RootBind } from './isolation';
+import { DEFAULT_SANDBOX_PATH, spawnInRoot, type IsolatedRoot, type RootBind } from '@kode/isolation';
 
 /** Where things live inside the sandbox. */
 const AGENT_DIR = '/opt/opensandbox';

@@ -7,10 +7,10 @@ import { EgressSidecar } from './egress-sidecar';
 import { ExecdForwarder } from './execd-forwarder';
 import { FaultInjector, validateFault, type FaultController, type FaultRule } from './faults';
 import { DEFAULT_IMAGE_PROFILES, type ImageProfile } from './image-profiles';
-import { findBubblewrap } from './isolation';
+import { findBubblewrap } from '@kode/isolation';
 import { LifecycleServer, type RoutingMode } from './lifecycle-server';
 import { RequestCounter, type RequestStats } from './request-stats';
-import { isProcessAlive } from './process-tree';
+import { isProcessAlive } from '@kode/isolation';
 import { SandboxRegistry } from './sandbox-registry';
 
 /** Longest unix socket path Linux accepts (sun_path is 108 bytes including the NUL). */

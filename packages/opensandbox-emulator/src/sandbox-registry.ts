@@ -10,9 +10,9 @@ import type { ExecdForwarder } from './execd-forwarder';
 import type { FaultInjector } from './faults';
 import { ApiError, delay } from './http-util';
 import { findImageProfile, type ImageProfile } from './image-profiles';
-import { createIsolatedRoot, killRootProcess, removeIsolatedRoot, type IsolatedRoot, type RootBind } from './isolation';
+import { createIsolatedRoot, killRootProcess, removeIsolatedRoot, type IsolatedRoot, type RootBind } from '@kode/isolation';
 import type { CreateRequest } from './lifecycle-validation';
-import { signalProcessTree } from './process-tree';
+import { signalProcessTree } from '@kode/isolation';
 
 /** Lifecycle states the emulator reports (Docker runtime semantics). */
 export type SandboxState = 'Running' | 'Paused' | 'Terminated' | 'Failed';

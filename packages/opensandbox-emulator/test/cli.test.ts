@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isProcessAlive } from '../src/index';
+import { isProcessAlive } from '@kode/isolation';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
