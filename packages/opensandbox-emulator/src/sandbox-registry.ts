@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { agentBundle } from './agent-bundle';
 import { startAgent, type AgentProcess } from './agent-process';
 import { createEgressState, networkFor, type EgressSidecar, type EgressState } from './egress-sidecar';
 import type { ExecdForwarder } from './execd-forwarder';
@@ -136,12 +137,14 @@ export class SandboxRegistry {
     if (startFailure) throw new ApiError(503, 'DOCKER::SANDBOX_EXECD_START_FAILED', `Failed to start execd container: ${startFailure.message ?? 'injected fault'}`);
     const neverReady = this.faults.takeCreateFault('execd-never-ready') !== undefined;
     const binds = await this.volumeBinds(req);
+    const agentFile = await agentBundle();
 
     const id = randomUUID();
     const root = await createIsolatedRoot({ baseDir: join(this.settings.stateDir, 'sandboxes'), name: id });
     let agent: AgentProcess;
     try {
       agent = startAgent({
+        agentFile,
         root,
         sandboxId: id,
         env: req.env,

@@ -1,19 +1,15 @@
-// Unit tests of the pure helpers of the in-sandbox agent (loaded without starting it).
-import { createServer, type ServerResponse } from 'node:http';
+// Unit tests of the pure parts of the in-sandbox agent (its modules, imported without starting it).
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { EventStream } from '../src/execd-agent/event-stream';
+import { formatNs } from '../src/execd-agent/file-info';
+import { globToRegExp } from '../src/execd-agent/glob';
+import { LineSplitter } from '../src/execd-agent/line-splitter';
+import { parseRange } from '../src/execd-agent/download';
+import { parseGoDuration } from '../src/execd-agent/settings';
 
-interface AgentHelpers {
-  globToRegExp(pattern: string): RegExp;
-  LineSplitter: new (onLine: (line: string) => void) => { push(chunk: Buffer): void; end(): void };
-  parseRange(header: string, size: number): { start: number; end: number } | 'invalid' | 'unsatisfiable';
-  parseGoDuration(value: string | undefined): number | undefined;
-  formatNs(ns: bigint): string;
-  EventStream: new (res: ServerResponse) => { send(event: Record<string, unknown>): void; finish(): void };
-}
-
-const agent = createRequire(import.meta.url)('../agent/execd-agent.cjs') as AgentHelpers;
+const agent = { EventStream, formatNs, globToRegExp, LineSplitter, parseRange, parseGoDuration };
 
 describe('event stream frames', () => {
   it("leave out zero values as execd's omitempty does (execution_time 0, empty text)", async () => {
