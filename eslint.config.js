@@ -10,11 +10,12 @@ const allowed = {
   driver: ['core', 'watch'],
   local: ['core', 'watch', 'driver'],
   opensandbox: ['core', 'watch', 'driver'],
-  'opensandbox-emulator': [],
+  isolation: [],
+  'opensandbox-emulator': ['isolation'],
   tools: ['core'],
   testkit: ['core'],
   e2b: ['core', 'watch', 'driver'],
-  'e2b-emulator': ['opensandbox-emulator'],
+  'e2b-emulator': ['opensandbox-emulator', 'isolation'],
 };
 const all = Object.keys(allowed);
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createIsolatedRoot, killRootProcess, removeIsolatedRoot, spawnInRoot, type IsolatedRoot as RootDirs } from '@kode/opensandbox-emulator';
+import { createIsolatedRoot, killRootProcess, removeIsolatedRoot, spawnInRoot, type IsolatedRoot as RootDirs } from '@kode/isolation';
 
 /** One isolated root. */
 export interface IsolatedRoot {

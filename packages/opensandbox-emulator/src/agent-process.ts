@@ -1,9 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DEFAULT_SANDBOX_PATH, spawnInRoot, type IsolatedRoot, type RootBind } from './isolation';
+import { join } from 'node:path';
+import type { AgentConfig } from './execd-agent/settings';
+import { DEFAULT_SANDBOX_PATH, spawnInRoot, type IsolatedRoot, type RootBind } from '@kode/isolation';
 
 /** Where things live inside the sandbox. */
 const AGENT_DIR = '/opt/opensandbox';
@@ -13,6 +11,8 @@ const NODE_IN_SANDBOX = `${AGENT_DIR}/bin/node`;
 
 /** How the agent of one sandbox is started. */
 export interface AgentStartOptions {
+  /** Host path of the bundled agent (see `agentBundle`). */
+  agentFile: string;
   root: IsolatedRoot;
   /** Sandbox id (becomes `OPENSANDBOX_ID` and the host name). */
   sandboxId: string;
@@ -28,6 +28,10 @@ export interface AgentStartOptions {
   pingIntervalMs: number;
   graceMs: number;
   metricsSampleMs: number;
+  /** How a missing `cwd` of `POST /command` is answered (see `EmulatorOptions.missingCwd`). */
+  missingCwd: 'reject' | 'stream-error';
+  /** How long lingering children's output is waited for after a command exits (ms). */
+  outputDrainMs: number;
   /** The agent runs but never serves (the client's ready timeout). */
   neverReady: boolean;
 }
@@ -45,58 +49,30 @@ export interface AgentProcess {
   stderrTail(): string;
 }
 
-function packageRoot(): string {
-  // src/agent-process.ts and dist/index.js both sit one level below the package root.
-  return join(dirname(fileURLToPath(import.meta.url)), '..');
-}
-
-let agentFile: string | undefined;
-function agentSource(): string {
-  if (agentFile) return agentFile;
-  const file = join(packageRoot(), 'agent', 'execd-agent.cjs');
-  if (!existsSync(file)) throw new Error(`the execd agent script is missing: ${file}`);
-  agentFile = file;
-  return file;
-}
-
-let busboyDirs: { busboy: string; streamsearch: string } | undefined;
-function multipartLibraryDirs(): { busboy: string; streamsearch: string } {
-  if (busboyDirs) return busboyDirs;
-  const require = createRequire(import.meta.url);
-  const busboyMain = require.resolve('busboy');
-  const busboy = join(dirname(busboyMain), '..');
-  const streamsearchMain = createRequire(busboyMain).resolve('streamsearch');
-  const streamsearch = join(dirname(streamsearchMain), '..');
-  busboyDirs = { busboy, streamsearch };
-  return busboyDirs;
-}
-
 /**
  * Starts the execd agent of a sandbox inside its isolated root. The agent first starts the
  * sandbox's entrypoint (its exit ends the sandbox, as a container's main process does) and then
  * serves the execd API on a unix socket in the root's state directory.
  */
 export function startAgent(options: AgentStartOptions): AgentProcess {
-  const libs = multipartLibraryDirs();
   const nodeOnHost = process.execPath;
   const nodeInside = nodeOnHost.startsWith('/usr/') ? nodeOnHost : NODE_IN_SANDBOX;
   const binds: RootBind[] = [
-    { hostPath: agentSource(), sandboxPath: AGENT_FILE, readOnly: true },
+    { hostPath: options.agentFile, sandboxPath: AGENT_FILE, readOnly: true },
     { hostPath: options.root.stateDir, sandboxPath: AGENT_STATE },
-    { hostPath: libs.busboy, sandboxPath: `${AGENT_DIR}/node_modules/busboy`, readOnly: true },
-    { hostPath: libs.streamsearch, sandboxPath: `${AGENT_DIR}/node_modules/streamsearch`, readOnly: true },
   ];
   if (nodeInside !== nodeOnHost) binds.push({ hostPath: nodeOnHost, sandboxPath: NODE_IN_SANDBOX, readOnly: true });
   binds.push(...options.binds);
-  const config = {
+  const config: AgentConfig = {
     socketPath: `${AGENT_STATE}/execd.sock`,
     stateDir: AGENT_STATE,
     pingIntervalMs: options.pingIntervalMs,
     graceMs: options.graceMs,
     neverReady: options.neverReady,
-    entrypoint: options.entrypoint,
+    entrypoint: [...options.entrypoint],
     metricsSampleMs: options.metricsSampleMs,
-    busboyPath: `${AGENT_DIR}/node_modules/busboy`,
+    missingCwd: options.missingCwd,
+    outputDrainMs: options.outputDrainMs,
   };
   const hostname = `sandbox-${options.sandboxId.slice(0, 12)}`;
   const env: Record<string, string> = {

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { startEmulator, type EmulatorOptions } from './emulator';
 import { parseFaultSpec, type FaultRule } from './faults';
+import { DEFAULT_IMAGE_PROFILES, parseImageAlias } from './image-profiles';
 import type { RoutingMode } from './lifecycle-server';
 
 const USAGE = `Usage: kode-opensandbox-emulator [options]
@@ -14,12 +15,23 @@ Options:
   --public-host <name>     host name put in endpoints (default: the listen address)
   --api-key <key>          require OPEN-SANDBOX-API-KEY (default: no auth)
   --routing <mode>         direct | server-proxy | gateway (default direct)
-  --direct-endpoint <s>    port | bridge: direct endpoints as 127.0.0.1:<port> (default) or,
-                           like Docker bridge mode, 127.0.0.1:<port>/proxy/44772
+  --direct-endpoint <s>    bridge | port: direct endpoints like Docker's bridge mode,
+                           127.0.0.1:<port>/proxy/44772 (default), or 127.0.0.1:<port>
+  --server-proxy-path <p>  v1 | root: server-proxy endpoints as <host>/v1/sandboxes/... (default,
+                           as server 1.1.x) or <host>/sandboxes/... (older servers)
+  --profile <name>         fast | real: timings for CI (default) or like a Docker deployment
+                           (1 s stream grace, ~0.8 s create, ~0.3 s delete, 1 s metrics sampling)
+  --missing-cwd <shape>    reject | stream-error: a missing cwd is a 400 before the stream
+                           (default, newer execd) or an error event in it (execd 1.0.x)
+  --image <name=profile>   answer to image NAME like the known PROFILE (repeatable), e.g.
+                           --image opensandbox/code-interpreter:latest=ubuntu
+                           (profiles: ubuntu, debian, python, minimal)
   --state-dir <dir>        where sandbox roots live (default: a temp dir, removed on exit)
-  --network <mode>         host | none (default host)
+  --network <mode>         host | none (default host; a networkPolicy with defaultAction deny
+                           always gives the sandbox its own network namespace)
   --ping-interval-ms <n>   ping event interval of command streams (default 3000)
-  --grace-ms <n>           delay before a command stream ends (default 0; real execd: 1000)
+  --grace-ms <n>           delay before a command stream ends (default 0; --profile real and
+                           real execd: 1000)
   --reaper-interval-ms <n> expiry check interval (default 1000)
   --fault <spec>           inject a fault (repeatable): JSON, or kind:key=value,...
                            e.g. --fault 'latency:route=POST /command,ms=200'
@@ -50,6 +62,10 @@ function buildOptions(argv: string[]): EmulatorOptions | undefined {
       'api-key': { type: 'string' },
       routing: { type: 'string' },
       'direct-endpoint': { type: 'string' },
+      'server-proxy-path': { type: 'string' },
+      profile: { type: 'string' },
+      'missing-cwd': { type: 'string' },
+      image: { type: 'string', multiple: true },
       'state-dir': { type: 'string' },
       network: { type: 'string' },
       'ping-interval-ms': { type: 'string' },
@@ -68,8 +84,15 @@ function buildOptions(argv: string[]): EmulatorOptions | undefined {
   if (values.help) return undefined;
   const routing = values.routing ?? 'direct';
   if (!['direct', 'server-proxy', 'gateway'].includes(routing)) throw new TypeError(`--routing must be direct, server-proxy or gateway (got "${routing}")`);
-  const directEndpoint = values['direct-endpoint'] ?? 'port';
+  const directEndpoint = values['direct-endpoint'] ?? 'bridge';
   if (directEndpoint !== 'port' && directEndpoint !== 'bridge') throw new TypeError(`--direct-endpoint must be port or bridge (got "${directEndpoint}")`);
+  const serverProxyPath = values['server-proxy-path'] ?? 'v1';
+  if (serverProxyPath !== 'v1' && serverProxyPath !== 'root') throw new TypeError(`--server-proxy-path must be v1 or root (got "${serverProxyPath}")`);
+  const profile = values.profile ?? 'fast';
+  if (profile !== 'fast' && profile !== 'real') throw new TypeError(`--profile must be fast or real (got "${profile}")`);
+  const missingCwd = values['missing-cwd'] ?? 'reject';
+  if (missingCwd !== 'reject' && missingCwd !== 'stream-error') throw new TypeError(`--missing-cwd must be reject or stream-error (got "${missingCwd}")`);
+  const aliases = (values.image ?? []).map((spec) => parseImageAlias(spec, DEFAULT_IMAGE_PROFILES));
   const network = values.network ?? 'host';
   if (network !== 'host' && network !== 'none') throw new TypeError(`--network must be host or none (got "${network}")`);
   const faults: FaultRule[] = (values.fault ?? []).map(parseFaultSpec);
@@ -85,9 +108,13 @@ function buildOptions(argv: string[]): EmulatorOptions | undefined {
     port: intOption(values.port, 'port') ?? 8080,
     routing: routing as RoutingMode,
     directEndpoint,
+    serverProxyPath,
+    profile,
+    missingCwd,
     network,
     faults,
   };
+  if (aliases.length > 0) options.images = [...aliases, ...DEFAULT_IMAGE_PROFILES];
   if (values.host !== undefined) options.host = values.host;
   if (values['public-host'] !== undefined) options.publicHost = values['public-host'];
   if (values['api-key'] !== undefined) options.apiKey = values['api-key'];

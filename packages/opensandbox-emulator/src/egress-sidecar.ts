@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultInjector } from './faults';
-import { delay, readBody, sendJson } from './http-util';
+import { ApiError, delay, readBody, sendJson } from './http-util';
 import type { RequestCounter } from './request-stats';
 
 /** The egress sidecar's port inside a sandbox. */
@@ -19,7 +19,7 @@ export interface EgressPolicy {
   egress: NetworkRule[];
 }
 
-/** A sandbox's emulated egress sidecar: its auth token and its (recorded, not enforced) policy. */
+/** A sandbox's emulated egress sidecar: its auth token and its policy (enforced as deny-all or allow-all). */
 export interface EgressState {
   readonly token: string;
   policy: EgressPolicy;
@@ -41,6 +41,45 @@ export function createEgressState(networkPolicy: unknown): EgressState | undefin
   };
 }
 
+/**
+ * The sandbox network a create request gets: a `networkPolicy` whose default action is `deny`
+ * (also when omitted, as the sidecar's default) gives the sandbox its own network namespace with
+ * only its own loopback — no route out, not even to the host's loopback. Otherwise `base`.
+ */
+export function networkFor(base: 'host' | 'none', networkPolicy: unknown): 'host' | 'none' {
+  if (typeof networkPolicy !== 'object' || networkPolicy === null) return base;
+  return (networkPolicy as { defaultAction?: unknown }).defaultAction === 'allow' ? base : 'none';
+}
+
+/**
+ * Rules the emulator cannot enforce: allow rules under a `deny` default (a sandbox's own network
+ * namespace has no route to anything, so no target can be let through) and deny rules under an
+ * `allow` default (the host network cannot block single targets). Empty when every rule is
+ * enforced (redundant rules are: they repeat the default).
+ */
+export function unenforceableRules(defaultAction: 'allow' | 'deny', rules: readonly NetworkRule[]): NetworkRule[] {
+  return rules.filter((r) => r.action !== defaultAction);
+}
+
+function unenforceableMessage(defaultAction: 'allow' | 'deny', rules: readonly NetworkRule[]): string {
+  const targets = rules.map((r) => `${r.action} ${r.target}`).join(', ');
+  return defaultAction === 'deny'
+    ? `The kode OpenSandbox emulator enforces a networkPolicy with defaultAction 'deny' by giving the sandbox its own network namespace with no route out; it cannot let single targets through (${targets}). Use defaultAction 'allow' without rules, or deny without allow rules.`
+    : `The kode OpenSandbox emulator cannot block single targets on the host network (${targets}). Use defaultAction 'deny' (no network at all) or 'allow' without deny rules.`;
+}
+
+/**
+ * Refuses a create request's `networkPolicy` the emulator would not enforce (400
+ * `SANDBOX::INVALID_PARAMETER`), instead of accepting it silently.
+ * @throws ApiError
+ */
+export function checkEnforceablePolicy(networkPolicy: unknown): void {
+  const state = createEgressState(networkPolicy);
+  if (!state) return;
+  const bad = unenforceableRules(state.policy.defaultAction, state.policy.egress);
+  if (bad.length > 0) throw new ApiError(400, 'SANDBOX::INVALID_PARAMETER', unenforceableMessage(state.policy.defaultAction, bad));
+}
+
 function isRule(value: unknown): value is NetworkRule {
   const r = value as Partial<NetworkRule> | null;
   return typeof r === 'object' && r !== null && (r.action === 'allow' || r.action === 'deny') && typeof r.target === 'string' && r.target !== '';
@@ -52,8 +91,11 @@ function status(state: EgressState): Record<string, unknown> {
   return {
     status: 'ok',
     mode,
-    enforcementMode: 'none',
-    reason: 'kode OpenSandbox emulator: the policy is recorded but not enforced',
+    enforcementMode: policy.defaultAction === 'deny' ? 'netns' : 'none',
+    reason:
+      policy.defaultAction === 'deny'
+        ? 'kode OpenSandbox emulator: the sandbox has its own network namespace without a route out'
+        : 'kode OpenSandbox emulator: the sandbox shares the host network',
     policy: { defaultAction: policy.defaultAction, egress: policy.egress.map((r) => ({ ...r })) },
   };
 }
@@ -89,6 +131,13 @@ export class EgressSidecar {
       sendJson(res, 401, { code: 'UNAUTHORIZED', message: 'missing or invalid OPENSANDBOX-EGRESS-AUTH header' });
       return;
     }
+    if (pathname === '/credential-vault' || pathname.startsWith('/credential-vault/')) {
+      sendJson(res, 501, {
+        code: 'NOT_IMPLEMENTED',
+        message: 'The kode OpenSandbox emulator does not emulate the credential vault (credentialProxy): it has no egress proxy to inject credentials. Test vault flows against a real OpenSandbox server.',
+      });
+      return;
+    }
     if (pathname !== '/policy') {
       sendJson(res, 404, { code: 'NOT_FOUND', message: `${pathname} is not served by the emulated egress sidecar` });
       return;
@@ -109,6 +158,11 @@ export class EgressSidecar {
       case 'PATCH': {
         if (!Array.isArray(parsed) || !parsed.every(isRule)) {
           sendJson(res, 400, { code: 'BAD_REQUEST', message: 'body must be an array of {action: allow|deny, target}' });
+          return;
+        }
+        const bad = unenforceableRules(state.policy.defaultAction, parsed);
+        if (bad.length > 0) {
+          sendJson(res, 400, { code: 'BAD_REQUEST', message: unenforceableMessage(state.policy.defaultAction, bad) });
           return;
         }
         for (const rule of parsed) {

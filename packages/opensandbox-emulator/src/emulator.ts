@@ -7,10 +7,10 @@ import { EgressSidecar } from './egress-sidecar';
 import { ExecdForwarder } from './execd-forwarder';
 import { FaultInjector, validateFault, type FaultController, type FaultRule } from './faults';
 import { DEFAULT_IMAGE_PROFILES, type ImageProfile } from './image-profiles';
-import { findBubblewrap } from './isolation';
+import { findBubblewrap } from '@kode/isolation';
 import { LifecycleServer, type RoutingMode } from './lifecycle-server';
 import { RequestCounter, type RequestStats } from './request-stats';
-import { isProcessAlive } from './process-tree';
+import { isProcessAlive } from '@kode/isolation';
 import { SandboxRegistry } from './sandbox-registry';
 
 /** Longest unix socket path Linux accepts (sun_path is 108 bytes including the NUL). */
@@ -72,12 +72,39 @@ export interface EmulatorOptions {
    */
   routing?: RoutingMode;
   /**
-   * Shape of direct endpoints; default `'port'`.
-   * - `port`: `127.0.0.1:<per-sandbox port>` for 44772, `…/proxy/<port>` for other ports;
+   * Shape of direct endpoints; default `'bridge'` (the usual Docker deployment).
    * - `bridge`: like Docker's bridge mode, `127.0.0.1:<per-sandbox port>/proxy/<port>` for every
-   *   port, 44772 included (execd's own `/proxy/44772` reaches execd itself).
+   *   port, 44772 included (execd's own `/proxy/44772` reaches execd itself);
+   * - `port`: `127.0.0.1:<per-sandbox port>` for 44772 (execd reached without its self-proxy, like
+   *   Docker's host mode), `…/proxy/<port>` for other ports.
    */
   directEndpoint?: 'port' | 'bridge';
+  /**
+   * Path of server-proxy endpoints; default `'v1'`: `<host>/v1/sandboxes/{id}/proxy/{port}` as
+   * server 1.1.x answers; `'root'` gives the older `<host>/sandboxes/{id}/proxy/{port}`.
+   */
+  serverProxyPath?: 'v1' | 'root';
+  /**
+   * Timing profile; default `'fast'` (for CI). `'real'` behaves like a Docker deployment's timings:
+   * 1000 ms stream grace, 800 ms create latency, 280 ms delete latency, 1000 ms metrics sampling.
+   * The explicit options below override the profile's values.
+   */
+  profile?: EmulatorProfile;
+  /**
+   * How `POST /command` answers a `cwd` that does not exist; default `'reject'`: 400
+   * `INVALID_REQUEST_BODY` before any stream (execd since 2026-04). `'stream-error'`: the stream
+   * starts and ends with an `error` event whose `evalue` is `chdir …` (execd 1.0.x).
+   */
+  missingCwd?: 'reject' | 'stream-error';
+  /**
+   * How long after a foreground command exits the output of children still holding its pipes is
+   * waited for (ms); default 50. The exited process's own output is always complete.
+   */
+  outputDrainMs?: number;
+  /** Extra time each create takes (ms); default 0 (`real` profile: 800). */
+  createLatencyMs?: number;
+  /** Extra time each delete takes (ms); default 0 (`real` profile: 280). */
+  deleteLatencyMs?: number;
   /** Known images; default {@link DEFAULT_IMAGE_PROFILES}. Any other image fails create with 500. */
   images?: readonly ImageProfile[];
   /**
@@ -90,11 +117,11 @@ export interface EmulatorOptions {
   pingIntervalMs?: number;
   /**
    * Delay between the final event of a foreground command stream and the end of the response
-   * (ms); default 0. Real execd waits `EXECD_API_GRACE_SHUTDOWN` (1 s); a sandbox created with
-   * that variable in its `env` uses its value.
+   * (ms); default 0 (`real` profile: 1000). Real execd waits `EXECD_API_GRACE_SHUTDOWN` (1 s); a
+   * sandbox created with that variable in its `env` uses its value.
    */
   streamGraceMs?: number;
-  /** CPU sampling window of `GET /metrics` (ms); default 100 (real execd samples for 1 s). */
+  /** CPU sampling window of `GET /metrics` (ms); default 100 (`real` profile and real execd: 1000). */
   metricsSampleMs?: number;
   /** How often expired sandboxes are reaped (ms); default 1000. */
   reaperIntervalMs?: number;
@@ -102,10 +129,29 @@ export interface EmulatorOptions {
   execdStartTimeoutMs?: number;
   /** Upper bound of `timeout` at create (s); default 86400. */
   maxTimeoutSeconds?: number;
-  /** `'host'` (default) shares the host network; `'none'` gives each sandbox only its own loopback. */
+  /**
+   * `'host'` (default) shares the host network with sandboxes created without a `networkPolicy`
+   * (or with `defaultAction: 'allow'`); `'none'` gives every sandbox only its own loopback. A
+   * `networkPolicy` with `defaultAction: 'deny'` always gives the sandbox its own network
+   * namespace (no route out, not even to the host's loopback).
+   */
   network?: 'host' | 'none';
   /** Faults active from the start (see {@link FaultRule}). */
   faults?: readonly FaultRule[];
+}
+
+/** Timing profiles of {@link EmulatorOptions.profile}. */
+export type EmulatorProfile = 'fast' | 'real';
+
+/** The timings of each profile (ms). */
+const PROFILES: Record<EmulatorProfile, { streamGraceMs: number; createLatencyMs: number; deleteLatencyMs: number; metricsSampleMs: number }> = {
+  fast: { streamGraceMs: 0, createLatencyMs: 0, deleteLatencyMs: 0, metricsSampleMs: 100 },
+  real: { streamGraceMs: 1000, createLatencyMs: 800, deleteLatencyMs: 280, metricsSampleMs: 1000 },
+};
+
+function nonNegative(value: number | undefined, name: string): number | undefined {
+  if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw new TypeError(`${name} must be a non-negative number of milliseconds (got ${String(value)})`);
+  return value;
 }
 
 /** A running emulator. */
@@ -150,6 +196,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.directEndpoint !== undefined && options.directEndpoint !== 'port' && options.directEndpoint !== 'bridge') {
     throw new TypeError(`directEndpoint must be port or bridge (got ${String(options.directEndpoint)})`);
   }
+  const profileName = options.profile ?? 'fast';
+  const profile = PROFILES[profileName];
+  if (!profile) throw new TypeError(`profile must be fast or real (got ${String(options.profile)})`);
+  if (options.serverProxyPath !== undefined && options.serverProxyPath !== 'v1' && options.serverProxyPath !== 'root') {
+    throw new TypeError(`serverProxyPath must be v1 or root (got ${String(options.serverProxyPath)})`);
+  }
+  if (options.missingCwd !== undefined && options.missingCwd !== 'reject' && options.missingCwd !== 'stream-error') {
+    throw new TypeError(`missingCwd must be reject or stream-error (got ${String(options.missingCwd)})`);
+  }
   const host = options.host ?? '127.0.0.1';
   const publicHost = options.publicHost ?? (host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host);
   const faults = new FaultInjector();
@@ -178,10 +233,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       host,
       directListeners: routing === 'direct',
       pingIntervalMs: options.pingIntervalMs ?? 3000,
-      graceMs: options.streamGraceMs ?? 0,
-      metricsSampleMs: options.metricsSampleMs ?? 100,
+      graceMs: nonNegative(options.streamGraceMs, 'streamGraceMs') ?? profile.streamGraceMs,
+      metricsSampleMs: options.metricsSampleMs ?? profile.metricsSampleMs,
       readyTimeoutMs: options.execdStartTimeoutMs ?? 15_000,
       network: options.network ?? 'host',
+      missingCwd: options.missingCwd ?? 'reject',
+      outputDrainMs: nonNegative(options.outputDrainMs, 'outputDrainMs') ?? 50,
+      createLatencyMs: nonNegative(options.createLatencyMs, 'createLatencyMs') ?? profile.createLatencyMs,
+      deleteLatencyMs: nonNegative(options.deleteLatencyMs, 'deleteLatencyMs') ?? profile.deleteLatencyMs,
     },
     { faults, forwarder, egress },
   );
@@ -190,7 +249,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     settings: {
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
       routing,
-      directEndpoint: options.directEndpoint ?? 'port',
+      directEndpoint: options.directEndpoint ?? 'bridge',
+      serverProxyPath: options.serverProxyPath ?? 'v1',
       publicHost,
       port: () => port,
       maxTimeoutSeconds: options.maxTimeoutSeconds ?? 86_400,

@@ -32,6 +32,13 @@ export interface ForwardRequest {
   unavailable: 'reset' | 'bad-gateway';
   /** Strip credentials like the lifecycle server's proxy (server proxy and gateway routes). */
   stripCredentials: boolean;
+  /**
+   * The request came through execd's own `/proxy/44772` (Docker bridge endpoints). Real execd's
+   * self-proxy holds the status until the first body byte: when the answer's body fails before it
+   * (a directory download), its recovery middleware turns the status into 500 with the headers
+   * set so far, and the connection is cut.
+   */
+  selfProxy?: boolean;
 }
 
 /** Forwards execd requests to sandbox agents, counting them and applying faults. */
@@ -79,10 +86,25 @@ export class ExecdForwarder {
         const outHeaders = { ...up.headers };
         delete outHeaders.connection;
         delete outHeaders['keep-alive'];
-        res.writeHead(up.statusCode ?? 502, outHeaders);
-        res.flushHeaders();
         // settles however the exchange ends (also when the client goes away mid-stream)
         up.on('close', () => resolve());
+        if (fwd.selfProxy && cutAfter === undefined) {
+          res.statusCode = up.statusCode ?? 502;
+          for (const [k, v] of Object.entries(outHeaders)) if (v !== undefined) res.setHeader(k, v);
+          up.pipe(res); // headers go out with the first body chunk (or the end)
+          up.on('end', resolve);
+          up.on('error', () => {
+            if (!res.headersSent) {
+              res.statusCode = 500;
+              res.flushHeaders();
+            }
+            setImmediate(() => res.destroy());
+            resolve();
+          });
+          return;
+        }
+        res.writeHead(up.statusCode ?? 502, outHeaders);
+        res.flushHeaders();
         if (cutAfter === undefined) {
           up.pipe(res);
           up.on('end', resolve);

@@ -43,6 +43,27 @@ export function profileMatches(profile: ImageProfile, uri: string): boolean {
   return new RegExp(`^${prefix}${repo}(?::[\\w][\\w.-]*)?(?:@sha256:[0-9a-f]{64})?$`).test(uri);
 }
 
+/**
+ * Parses a CLI image alias `NAME=PROFILE` (e.g. `opensandbox/code-interpreter:latest=ubuntu`): a
+ * new profile answering to image NAME that looks like the known profile PROFILE (by profile name
+ * or by an image URI it matches).
+ * @throws TypeError for a malformed spec or an unknown PROFILE
+ */
+export function parseImageAlias(spec: string, profiles: readonly ImageProfile[]): ImageProfile {
+  const eq = spec.lastIndexOf('=');
+  const name = spec.slice(0, eq).trim();
+  const base = spec.slice(eq + 1).trim();
+  if (eq <= 0 || name === '' || base === '') throw new TypeError(`--image expects NAME=PROFILE, e.g. "opensandbox/code-interpreter:latest=ubuntu" (got "${spec}")`);
+  const profile = profiles.find((p) => p.name === base) ?? findImageProfile(profiles, base);
+  if (!profile) throw new TypeError(`--image ${spec}: unknown profile "${base}" (known: ${profiles.map((p) => p.name).join(', ')})`);
+  return {
+    name,
+    match: name,
+    ...(profile.hideCommands ? { hideCommands: profile.hideCommands } : {}),
+    ...(profile.workingDir !== undefined ? { workingDir: profile.workingDir } : {}),
+  };
+}
+
 /** The first profile matching `uri`, or undefined (the create then fails as a refused pull). */
 export function findImageProfile(profiles: readonly ImageProfile[], uri: string): ImageProfile | undefined {
   return profiles.find((p) => profileMatches(p, uri));

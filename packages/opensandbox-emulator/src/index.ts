@@ -1,16 +1,16 @@
 /**
  * `@kode/opensandbox-emulator`: an OpenSandbox-compatible server (lifecycle API + execd API)
  * for offline development and CI. Each sandbox is a bubblewrap root with its own execd agent.
+ * The public API is {@link startEmulator}, its options and handle, and the types they name.
  *
  * @packageDocumentation
  */
 export { startEmulator } from './emulator';
-export type { EmulatorHandle, EmulatorOptions } from './emulator';
+export type { EmulatorHandle, EmulatorOptions, EmulatorProfile } from './emulator';
 export type { RoutingMode } from './lifecycle-server';
 export { EXECD_PORT } from './lifecycle-server';
-export { DEFAULT_IMAGE_PROFILES, INOTIFY_COMMANDS, findImageProfile, profileMatches } from './image-profiles';
+export { DEFAULT_IMAGE_PROFILES, INOTIFY_COMMANDS } from './image-profiles';
 export type { ImageProfile } from './image-profiles';
-export { parseFaultSpec, validateFault } from './faults';
 export type {
   ActiveFault,
   CutStreamFault,
@@ -23,14 +23,3 @@ export type {
   LatencyFault,
 } from './faults';
 export type { RequestApi, RequestFilter, RequestRecord, RequestStats } from './request-stats';
-export { EXECD_ROUTES, execdRouteName } from './route-table';
-export {
-  createIsolatedRoot,
-  DEFAULT_SANDBOX_PATH,
-  findBubblewrap,
-  killRootProcess,
-  removeIsolatedRoot,
-  spawnInRoot,
-} from './isolation';
-export type { CreateIsolatedRootOptions, IsolatedRoot, RemoveIsolatedRootOptions, RootBind, SpawnInRootOptions } from './isolation';
-export { isProcessAlive, listProcessTree, signalProcessTree } from './process-tree';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EGRESS_PORT, type EgressSidecar } from './egress-sidecar';
+import { checkEnforceablePolicy, EGRESS_PORT, type EgressSidecar } from './egress-sidecar';
 import type { ExecdForwarder } from './execd-forwarder';
 import { validateFault, type FaultInjector } from './faults';
 import { ApiError, delay, readJsonBody, sendEmpty, sendJson, ValidationError } from './http-util';
@@ -61,6 +61,8 @@ export interface LifecycleSettings {
   routing: RoutingMode;
   /** Shape of direct endpoints (see `EmulatorOptions.directEndpoint`). */
   directEndpoint: 'port' | 'bridge';
+  /** Prefix of server-proxy endpoints (see `EmulatorOptions.serverProxyPath`). */
+  serverProxyPath: 'v1' | 'root';
   /** Host put in direct/gateway endpoints. */
   publicHost: string;
   /** The server's own port (gateway endpoints). */
@@ -95,8 +97,15 @@ export class LifecycleServer {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID().replace(/-/g, '');
     res.setHeader('X-Request-ID', requestId);
-    res.setHeader('Access-Control-Allow-Origin', headerValue(req, 'origin') ?? '*');
-    res.setHeader('Access-Control-Allow-Credentials', 'true');
+    // Starlette's CORSMiddleware (allow all origins, credentials): headers only for a request
+    // with an Origin, which is echoed (never `*` together with credentials).
+    const origin = headerValue(req, 'origin');
+    if (origin !== undefined) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Access-Control-Expose-Headers', 'OPEN-SANDBOX-ORIGIN');
+      res.setHeader('Vary', 'Origin');
+    }
     this.dispatch(req, res).catch((err: unknown) => this.fail(res, err));
   };
 
@@ -113,10 +122,19 @@ export class LifecycleServer {
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://emulator');
-    if (method === 'OPTIONS') {
-      res.setHeader('Access-Control-Allow-Methods', headerValue(req, 'access-control-request-method') ?? '*');
-      res.setHeader('Access-Control-Allow-Headers', headerValue(req, 'access-control-request-headers') ?? '*');
-      sendEmpty(res, 200);
+    const requestedMethod = headerValue(req, 'access-control-request-method');
+    if (method === 'OPTIONS' && requestedMethod !== undefined && headerValue(req, 'origin') !== undefined) {
+      // a CORS preflight, answered by the middleware before routing and auth
+      req.resume();
+      const body = 'OK';
+      res.writeHead(200, {
+        'access-control-allow-methods': 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT',
+        'access-control-max-age': '600',
+        ...(headerValue(req, 'access-control-request-headers') !== undefined ? { 'access-control-allow-headers': headerValue(req, 'access-control-request-headers') } : {}),
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': body.length,
+      });
+      res.end(body);
       return;
     }
 
@@ -221,6 +239,7 @@ export class LifecycleServer {
       case 'create': {
         const body = await readJsonBody(req);
         const request = validateCreateRequest(body, { maxTimeoutSeconds: this.settings.maxTimeoutSeconds });
+        checkEnforceablePolicy(request.networkPolicy);
         const sb = await this.registry.create(request);
         sendJson(res, 202, createResponse(sb));
         return;
@@ -364,7 +383,8 @@ export class LifecycleServer {
       Object.keys(headers).length > 0 ? { endpoint, headers } : { endpoint };
     if (useServerProxy || this.settings.routing === 'server-proxy') {
       const host = headerValue(req, 'host') ?? `${this.settings.publicHost}:${this.settings.port()}`;
-      return withHeaders(`${host}/sandboxes/${sb.id}/proxy/${port}`, egressHeaders);
+      const prefix = this.settings.serverProxyPath === 'v1' ? '/v1' : '';
+      return withHeaders(`${host}${prefix}/sandboxes/${sb.id}/proxy/${port}`, egressHeaders);
     }
     if (this.settings.routing === 'gateway') {
       return withHeaders(`${this.settings.publicHost}:${this.settings.port()}`, { ...egressHeaders, 'OpenSandbox-Ingress-To': `${sb.id}-${port}` });

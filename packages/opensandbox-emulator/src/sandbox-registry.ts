@@ -4,15 +4,16 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { agentBundle } from './agent-bundle';
 import { startAgent, type AgentProcess } from './agent-process';
-import { createEgressState, type EgressSidecar, type EgressState } from './egress-sidecar';
+import { createEgressState, networkFor, type EgressSidecar, type EgressState } from './egress-sidecar';
 import type { ExecdForwarder } from './execd-forwarder';
 import type { FaultInjector } from './faults';
-import { ApiError } from './http-util';
+import { ApiError, delay } from './http-util';
 import { findImageProfile, type ImageProfile } from './image-profiles';
-import { createIsolatedRoot, killRootProcess, removeIsolatedRoot, type IsolatedRoot, type RootBind } from './isolation';
+import { createIsolatedRoot, killRootProcess, removeIsolatedRoot, type IsolatedRoot, type RootBind } from '@kode/isolation';
 import type { CreateRequest } from './lifecycle-validation';
-import { signalProcessTree } from './process-tree';
+import { signalProcessTree } from '@kode/isolation';
 
 /** Lifecycle states the emulator reports (Docker runtime semantics). */
 export type SandboxState = 'Running' | 'Paused' | 'Terminated' | 'Failed';
@@ -54,6 +55,26 @@ export interface RegistrySettings {
   metricsSampleMs: number;
   readyTimeoutMs: number;
   network: 'host' | 'none';
+  missingCwd: 'reject' | 'stream-error';
+  outputDrainMs: number;
+  /** Extra time a create takes before it answers (ms; the `real` profile's container start). */
+  createLatencyMs: number;
+  /** Extra time a delete takes before it answers (ms). */
+  deleteLatencyMs: number;
+}
+
+/**
+ * The create error for an image the emulator does not have (no registry is ever contacted): names
+ * the known images and how to add one, instead of inventing a registry's answer.
+ */
+export function unknownImageMessage(uri: string, images: readonly ImageProfile[], refusedByFault: boolean): string {
+  if (refusedByFault) return `Failed to pull image ${uri}: refused by an injected image-pull-failure fault.`;
+  const known = images.map((p) => (p.match instanceof RegExp ? `${p.name} (${String(p.match)})` : p.match)).join(', ');
+  return (
+    `Failed to pull image ${uri}: the kode OpenSandbox emulator has no such image (it pulls nothing). ` +
+    `Known images: ${known || 'none'}. Add one as an alias of a known profile with the CLI option ` +
+    `--image ${uri}=${images[0]?.name ?? 'ubuntu'}, or the emulator's images option.`
+  );
 }
 
 /** Owns every sandbox: create (root + agent), pause/resume, delete, expiry. */
@@ -111,30 +132,32 @@ export class SandboxRegistry {
     const uri = req.image!.uri;
     const refused = this.faults.takeCreateFault('image-pull-failure', uri);
     const profile = refused ? undefined : findImageProfile(this.settings.images, uri);
-    if (!profile) {
-      throw new ApiError(500, 'DOCKER::SANDBOX_IMAGE_PULL_FAILED', `Failed to pull image ${uri}: pull access denied for ${uri.split(':')[0]}, repository does not exist or may require 'docker login'`);
-    }
+    if (!profile) throw new ApiError(500, 'DOCKER::SANDBOX_IMAGE_PULL_FAILED', unknownImageMessage(uri, this.settings.images, refused !== undefined));
     const startFailure = this.faults.takeCreateFault('execd-start-failure');
     if (startFailure) throw new ApiError(503, 'DOCKER::SANDBOX_EXECD_START_FAILED', `Failed to start execd container: ${startFailure.message ?? 'injected fault'}`);
     const neverReady = this.faults.takeCreateFault('execd-never-ready') !== undefined;
     const binds = await this.volumeBinds(req);
+    const agentFile = await agentBundle();
 
     const id = randomUUID();
     const root = await createIsolatedRoot({ baseDir: join(this.settings.stateDir, 'sandboxes'), name: id });
     let agent: AgentProcess;
     try {
       agent = startAgent({
+        agentFile,
         root,
         sandboxId: id,
         env: req.env,
         entrypoint: req.entrypoint ?? ['tail', '-f', '/dev/null'],
         hideCommands: profile.hideCommands ?? [],
         binds,
-        network: this.settings.network,
+        network: networkFor(this.settings.network, req.networkPolicy),
         workingDir: profile.workingDir ?? '/',
         pingIntervalMs: this.settings.pingIntervalMs,
         graceMs: this.settings.graceMs,
         metricsSampleMs: this.settings.metricsSampleMs,
+        missingCwd: this.settings.missingCwd,
+        outputDrainMs: this.settings.outputDrainMs,
         neverReady,
       });
     } catch (err) {
@@ -157,6 +180,7 @@ export class SandboxRegistry {
         clearTimeout(timer);
       }
     }
+    if (this.settings.createLatencyMs > 0) await delay(this.settings.createLatencyMs);
     const now = new Date();
     const egress = createEgressState(req.networkPolicy);
     const record: SandboxRecord = {
@@ -225,6 +249,7 @@ export class SandboxRegistry {
         }
         await killRootProcess(sb.agent.child);
         await removeIsolatedRoot(sb.root);
+        if (this.settings.deleteLatencyMs > 0 && !this.closed) await delay(this.settings.deleteLatencyMs);
         this.sandboxes.delete(sb.id);
       })();
     }
@@ -270,6 +295,7 @@ export class SandboxRegistry {
         path: self ? `${self[1] ?? '/'}${self[2] ?? ''}` : url,
         unavailable: 'reset',
         stripCredentials: false,
+        selfProxy: self !== null,
       });
     });
     server.keepAliveTimeout = 30_000;

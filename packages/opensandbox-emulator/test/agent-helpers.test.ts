@@ -1,16 +1,39 @@
-// Unit tests of the pure helpers of the in-sandbox agent (loaded without starting it).
-import { createRequire } from 'node:module';
+// Unit tests of the pure parts of the in-sandbox agent (its modules, imported without starting it).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { EventStream } from '../src/execd-agent/event-stream';
+import { formatNs } from '../src/execd-agent/file-info';
+import { globToRegExp } from '../src/execd-agent/glob';
+import { LineSplitter } from '../src/execd-agent/line-splitter';
+import { parseRange } from '../src/execd-agent/download';
+import { parseGoDuration } from '../src/execd-agent/settings';
 
-interface AgentHelpers {
-  globToRegExp(pattern: string): RegExp;
-  LineSplitter: new (onLine: (line: string) => void) => { push(chunk: Buffer): void; end(): void };
-  parseRange(header: string, size: number): { start: number; end: number } | 'invalid' | 'unsatisfiable';
-  parseGoDuration(value: string | undefined): number | undefined;
-  formatNs(ns: bigint): string;
-}
+const agent = { EventStream, formatNs, globToRegExp, LineSplitter, parseRange, parseGoDuration };
 
-const agent = createRequire(import.meta.url)('../agent/execd-agent.cjs') as AgentHelpers;
+describe('event stream frames', () => {
+  it("leave out zero values as execd's omitempty does (execution_time 0, empty text)", async () => {
+    const server = createServer((_req, res) => {
+      const stream = new agent.EventStream(res);
+      stream.send({ type: 'stdout', text: '' });
+      stream.send({ type: 'execution_complete', execution_time: 0 });
+      stream.send({ type: 'execution_complete', execution_time: 7 });
+      stream.finish();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)).text();
+      const frames = text.split('\n\n').filter((f) => f !== '').map((f) => JSON.parse(f) as Record<string, unknown>);
+      expect(frames.map(({ timestamp, ...rest }) => (expect(typeof timestamp).toBe('number'), rest))).toEqual([
+        { type: 'stdout' },
+        { type: 'execution_complete' },
+        { type: 'execution_complete', execution_time: 7 },
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+});
 
 describe('search globs (doublestar, matched against base names)', () => {
   it.each([

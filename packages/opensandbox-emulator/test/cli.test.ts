@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isProcessAlive } from '../src/index';
+import { isProcessAlive } from '@kode/isolation';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
@@ -49,12 +49,44 @@ describe('kode-opensandbox-emulator CLI', () => {
     expect(run.stderr()).toContain('removing 1 sandbox');
   });
 
+  it('--image NAME=PROFILE aliases an image; unknown images name the known ones and the option', async () => {
+    const run = startCli(['--port', '0', '--image', 'opensandbox/code-interpreter:latest=minimal']);
+    const url = await run.url;
+    const create = (uri: string) =>
+      fetch(`${url}/v1/sandboxes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image: { uri }, entrypoint: ['tail', '-f', '/dev/null'], resourceLimits: {} }) });
+    const created = await create('opensandbox/code-interpreter:latest');
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    const ep = (await (await fetch(`${url}/v1/sandboxes/${id}/endpoints/44772`)).json()) as { endpoint: string };
+    const res = await fetch(`http://${ep.endpoint}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'command -v inotifywait || echo hidden' }) });
+    expect(await res.text()).toContain('"text":"hidden"'); // the minimal profile's look
+    const unknown = await create('nosuch/image:1');
+    expect(unknown.status).toBe(500);
+    const body = (await unknown.json()) as { code: string; message: string };
+    expect(body.code).toBe('DOCKER::SANDBOX_IMAGE_PULL_FAILED');
+    expect(body.message).toContain('Known images: opensandbox/code-interpreter:latest, ubuntu, debian, python, kode/minimal');
+    expect(body.message).toContain('--image nosuch/image:1=');
+    expect(body.message).not.toMatch(/docker login|pull access denied/);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
   it('rejects bad flags with usage and exit code 2', async () => {
     const run = startCli(['--routing', 'sideways']);
     run.url.catch(() => undefined);
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toContain('--routing must be direct, server-proxy or gateway');
     expect(run.stderr()).toContain('Usage: kode-opensandbox-emulator');
+    for (const [args, message] of [
+      [['--image', 'x=nosuchprofile'], 'unknown profile "nosuchprofile"'],
+      [['--image', 'justaname'], '--image expects NAME=PROFILE'],
+      [['--profile', 'slow'], '--profile must be fast or real'],
+    ] as const) {
+      const bad = startCli([...args]);
+      bad.url.catch(() => undefined);
+      expect(await bad.exited).toBe(2);
+      expect(bad.stderr()).toContain(message);
+    }
   });
 
   it('names the package to install when bubblewrap is missing', async () => {

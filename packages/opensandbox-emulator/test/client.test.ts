@@ -53,7 +53,7 @@ describe('the official client against the emulator', () => {
 
     it('getEndpoint has no scheme; 44772 and 18080 both resolve', async () => {
       const execd = await sbx.getEndpoint(44772);
-      expect(execd.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(execd.endpoint).toMatch(/^127\.0\.0\.1:\d+\/proxy\/44772$/); // Docker bridge shape
       const egress = await sbx.getEndpoint(18080);
       expect(egress.endpoint).toMatch(/^127\.0\.0\.1:\d+\/proxy\/18080$/);
       expect(await sbx.getEndpointUrl(44772)).toBe(`http://${execd.endpoint}`);

@@ -1,7 +1,8 @@
 // Every fault, the admin API, request stats and expiry.
 import { ConnectionConfig, Sandbox, SandboxApiException, SandboxReadyTimeoutException } from '@alibaba-group/opensandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isProcessAlive, startEmulator, type EmulatorHandle } from '../src/index';
+import { isProcessAlive } from '@kode/isolation';
+import { startEmulator, type EmulatorHandle } from '../src/index';
 
 describe('fault injection', () => {
   let emu: EmulatorHandle;

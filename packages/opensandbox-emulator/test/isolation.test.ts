@@ -6,15 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionConfig, Sandbox, SandboxManager } from '@alibaba-group/opensandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  createIsolatedRoot,
-  isProcessAlive,
-  listProcessTree,
-  removeIsolatedRoot,
-  spawnInRoot,
-  startEmulator,
-  type EmulatorHandle,
-} from '../src/index';
+import { isProcessAlive, listProcessTree } from '@kode/isolation';
+import { startEmulator, type EmulatorHandle } from '../src/index';
 
 /** Host pids whose command line mentions `text` (e.g. an emulator's state directory). */
 function processesMentioning(text: string): number[] {
@@ -28,14 +21,6 @@ function processesMentioning(text: string): number[] {
     }
   }
   return out;
-}
-
-function output(child: ReturnType<typeof spawnInRoot>): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    let stdout = '';
-    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout }));
-  });
 }
 
 describe('sandboxes are isolated from each other and from the host', () => {
@@ -228,37 +213,5 @@ describe('a killed host takes its sandboxes with it', () => {
     const next = await startEmulator();
     expect(existsSync(stateDir)).toBe(false);
     await next.close();
-  });
-});
-
-describe('isolation primitives (for reuse by other emulators)', () => {
-  it('createIsolatedRoot + spawnInRoot + removeIsolatedRoot', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'kode-iso-'));
-    try {
-      const root = await createIsolatedRoot({ baseDir: base });
-      const child = spawnInRoot({
-        root,
-        argv: ['/bin/sh', '-c', 'echo $$; echo hi > /workspace/f; ls /; command -v inotifywait || echo no-inotify; cat /etc/hostname >/dev/null; hostname'],
-        hideCommands: ['inotifywait'],
-        hostname: 'iso-test',
-        network: 'none',
-      });
-      const { code, stdout } = await output(child);
-      expect(code).toBe(0);
-      const lines = stdout.trim().split('\n');
-      expect(Number(lines[0])).toBeLessThan(10); // own pid namespace
-      expect(lines).toContain('workspace');
-      expect(lines).toContain('no-inotify');
-      expect(lines.at(-1)).toBe('iso-test');
-      expect(existsSync(join(root.workspaceDir, 'f'))).toBe(true);
-      const sleeper = spawnInRoot({ root, argv: ['/bin/sh', '-c', 'sleep 100 & sleep 101'] });
-      await vi.waitFor(() => expect(listProcessTree(sleeper.pid!).length).toBeGreaterThanOrEqual(3), { timeout: 5000 });
-      const tree = [sleeper.pid!, ...listProcessTree(sleeper.pid!)];
-      await removeIsolatedRoot(root, { processes: [sleeper] });
-      expect(tree.filter(isProcessAlive)).toEqual([]);
-      expect(existsSync(root.dir)).toBe(false);
-    } finally {
-      await rm(base, { recursive: true, force: true });
-    }
   });
 });

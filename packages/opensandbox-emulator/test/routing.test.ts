@@ -3,9 +3,9 @@ import { ConnectionConfig, Sandbox } from '@alibaba-group/opensandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type EmulatorHandle, type RoutingMode } from '../src/index';
 
-const modes: { routing: RoutingMode; useServerProxy: boolean; directEndpoint?: 'bridge' }[] = [
+const modes: { routing: RoutingMode; useServerProxy: boolean; directEndpoint?: 'port' | 'bridge' }[] = [
   { routing: 'direct', useServerProxy: false },
-  { routing: 'direct', useServerProxy: false, directEndpoint: 'bridge' },
+  { routing: 'direct', useServerProxy: false, directEndpoint: 'port' },
   { routing: 'direct', useServerProxy: true },
   { routing: 'server-proxy', useServerProxy: false },
   { routing: 'gateway', useServerProxy: false },
@@ -20,7 +20,7 @@ describe.each(modes)('routing $routing (useServerProxy: $useServerProxy, directE
     sbx = await Sandbox.create({
       image: 'ubuntu',
       connectionConfig: new ConnectionConfig({ domain: emu.domain, apiKey: 'k', useServerProxy }),
-      networkPolicy: { egress: [{ action: 'allow', target: 'pypi.org' }] },
+      networkPolicy: { defaultAction: 'deny', egress: [{ action: 'deny', target: 'pypi.org' }] },
     });
   });
   afterAll(async () => {
@@ -44,22 +44,20 @@ describe.each(modes)('routing $routing (useServerProxy: $useServerProxy, directE
     const { endpoint } = await sbx.getEndpoint(44772);
     expect(endpoint).not.toMatch(/^https?:/);
     const official = /^[^/]+:44772$/.test(endpoint) || (endpoint.includes('/') && endpoint.endsWith('/44772'));
-    const expected = useServerProxy || routing === 'server-proxy' || (routing === 'direct' && directEndpoint === 'bridge');
+    const expected = useServerProxy || routing === 'server-proxy' || (routing === 'direct' && directEndpoint !== 'port');
     expect(official).toBe(expected);
   });
 
-  it('the emulated egress sidecar records the policy (get, patch, delete rules)', async () => {
-    expect(await sbx.getEgressPolicy()).toEqual({ defaultAction: 'deny', egress: [{ action: 'allow', target: 'pypi.org' }] });
-    await sbx.patchEgressRules([
-      { action: 'deny', target: 'pypi.org' },
-      { action: 'allow', target: '*.github.com' },
-    ]);
+  it('the emulated egress sidecar keeps the policy (get, patch, delete rules) and refuses rules it cannot enforce', async () => {
+    expect(await sbx.getEgressPolicy()).toEqual({ defaultAction: 'deny', egress: [{ action: 'deny', target: 'pypi.org' }] });
+    await sbx.patchEgressRules([{ action: 'deny', target: '*.github.com' }]);
     expect((await sbx.getEgressPolicy()).egress).toEqual([
       { action: 'deny', target: 'pypi.org' },
-      { action: 'allow', target: '*.github.com' },
+      { action: 'deny', target: '*.github.com' },
     ]);
+    await expect(sbx.patchEgressRules([{ action: 'allow', target: 'pypi.org' }])).rejects.toThrow(/cannot let single targets through \(allow pypi\.org\)/);
     await sbx.deleteEgressRules(['pypi.org']);
-    expect((await sbx.getEgressPolicy()).egress).toEqual([{ action: 'allow', target: '*.github.com' }]);
+    expect((await sbx.getEgressPolicy()).egress).toEqual([{ action: 'deny', target: '*.github.com' }]);
     expect(emu.stats.count('GET /policy', { sandboxId: sbx.id })).toBe(3);
     const egress = await sbx.getEndpoint(18080);
     expect(egress.headers?.['OPENSANDBOX-EGRESS-AUTH']).toMatch(/^[0-9a-f]{32}$/);

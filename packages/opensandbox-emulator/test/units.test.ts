@@ -2,8 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGE_PROFILES, execdRouteName, findImageProfile, parseFaultSpec, startEmulator, validateFault } from '../src/index';
-import { FaultInjector } from '../src/faults';
+import { FaultInjector, parseFaultSpec, validateFault } from '../src/faults';
+import { DEFAULT_IMAGE_PROFILES, findImageProfile } from '../src/image-profiles';
+import { startEmulator } from '../src/index';
+import { execdRouteName } from '../src/route-table';
 
 describe('image profiles', () => {
   it.each([

@@ -216,10 +216,13 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect(events.at(-1)!.execution_time as number).toBeGreaterThanOrEqual(400);
   });
 
-  it('background stream is init + execution_complete; logs carry EXECD-COMMANDS-TAIL-CURSOR', async () => {
+  it('background stream is init + ping + execution_complete; logs carry EXECD-COMMANDS-TAIL-CURSOR', async () => {
     const res = await fetch(`${execd}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'echo bg-out; echo bg-err >&2', background: true }) });
     const { events } = await rawEvents(res);
-    expect(events.map((e) => e.type)).toEqual(['init', 'execution_complete']);
+    expect(events.map((e) => e.type)).toEqual(['init', 'ping', 'execution_complete']);
+    expect(events[1]).toMatchObject({ type: 'ping', text: 'pong' });
+    // execd's omitempty: an execution_time of 0 ms is left out, never sent as 0
+    expect(events[2]!.execution_time === undefined || (events[2]!.execution_time as number) > 0).toBe(true);
     const cmd = events[0]!.text as string;
     let logs = '';
     let cursor = '';
@@ -345,12 +348,18 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect(events.at(-1)?.type).toBe('execution_complete');
   });
 
-  it('a missing cwd: init then an error event whose evalue is the start error; sessions create theirs', async () => {
-    const res = await fetch(`${execd}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'pwd', cwd: '/no/such/dir' }) });
-    const { events } = await rawEvents(res);
-    expect(events[0]?.type).toBe('init');
-    expect(events.at(-1)).toMatchObject({ type: 'error', error: { ename: 'CommandExecError', evalue: 'chdir /no/such/dir: no such file or directory' } });
-    expect(events.some((e) => e.type === 'stdout')).toBe(false);
+  it('a missing cwd: 400 INVALID_REQUEST_BODY before any stream (foreground and background); sessions create theirs', async () => {
+    for (const background of [false, true]) {
+      const res = await fetch(`${execd}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'pwd', cwd: '/no/such/dir', background }) });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.json()).toEqual({
+        code: 'INVALID_REQUEST_BODY',
+        message: 'invalid request, validation error working directory does not exist: /no/such/dir: stat /no/such/dir: no such file or directory',
+      });
+    }
+    const file = await fetch(`${execd}/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'pwd', cwd: '/etc/hostname' }) });
+    expect(await file.json()).toEqual({ code: 'INVALID_REQUEST_BODY', message: 'invalid request, validation error working directory path is not a directory: /etc/hostname' });
     // a session's cwd, on the other hand, is created (as execd does)
     const session = await fetch(`${execd}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cwd: '/tmp/new/session/dir' }) });
     expect(session.status).toBe(200);
@@ -359,6 +368,7 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     expect((await rawEvents(run)).events.filter((e) => e.type === 'stdout').map((e) => e.text)).toEqual(['/tmp/new/session/dir']);
     const badRun = await fetch(`${execd}/session/${sessionId}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'pwd', cwd: '/no/such/dir' }) });
     expect(badRun.status).toBe(400);
+    expect(await badRun.json()).toEqual({ code: 'INVALID_REQUEST_BODY', message: 'invalid request. working directory does not exist: /no/such/dir: stat /no/such/dir: no such file or directory' });
   });
 
   it('uid runs the command as another user', async () => {
@@ -423,13 +433,13 @@ describe('wire format (direct routing, API key, 100 ms pings)', () => {
     await fetch(`${emu.url}/v1/sandboxes/${withPolicy}`, { method: 'DELETE', headers: auth });
   });
 
-  it('endpoint formats in direct mode, and use_server_proxy=true', async () => {
+  it('endpoint formats in direct mode (Docker bridge shape by default), and use_server_proxy=true', async () => {
     const direct = await endpoint(emu, { id, port: 44772, headers: auth });
-    expect(direct.body.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(direct.body.endpoint).toMatch(/^127\.0\.0\.1:\d+\/proxy\/44772$/);
     expect(direct.body.headers).toBeUndefined();
-    expect((await endpoint(emu, { id, port: 18080, headers: auth })).body.endpoint).toBe(`${direct.body.endpoint}/proxy/18080`);
+    expect((await endpoint(emu, { id, port: 18080, headers: auth })).body.endpoint).toBe(direct.body.endpoint.replace(/44772$/, '18080'));
     const proxied = await endpoint(emu, { id, port: 44772, query: '?use_server_proxy=true', headers: auth });
-    expect(proxied.body.endpoint).toBe(`${emu.domain}/sandboxes/${id}/proxy/44772`);
+    expect(proxied.body.endpoint).toBe(`${emu.domain}/v1/sandboxes/${id}/proxy/44772`);
     // the proxy route needs no API key and streams execd through
     const ping = await fetch(`http://${proxied.body.endpoint}/ping`);
     expect(ping.status).toBe(200);
@@ -450,11 +460,11 @@ describe('endpoint formats in the server-proxy and gateway modes', () => {
     await Promise.all([proxyEmu?.close(), gatewayEmu?.close()]);
   });
 
-  it('server-proxy: every endpoint is {server}/sandboxes/{id}/proxy/{port}', async () => {
+  it('server-proxy: every endpoint is {server}/v1/sandboxes/{id}/proxy/{port}', async () => {
     const { id } = await createSandbox(proxyEmu);
     for (const port of [44772, 18080]) {
       const { body } = await endpoint(proxyEmu, { id, port });
-      expect(body).toEqual({ endpoint: `${proxyEmu.domain}/sandboxes/${id}/proxy/${port}` });
+      expect(body).toEqual({ endpoint: `${proxyEmu.domain}/v1/sandboxes/${id}/proxy/${port}` });
     }
     const res = await fetch(`${proxyEmu.url}/sandboxes/${id}/proxy/44772/files/info?path=/workspace`);
     expect(res.status).toBe(200);
@@ -477,6 +487,6 @@ describe('endpoint formats in the server-proxy and gateway modes', () => {
     const egress = await endpoint(gatewayEmu, { id, port: 18080 });
     expect(egress.body.headers).toEqual({ 'OpenSandbox-Ingress-To': `${id}-18080` });
     const proxied = await endpoint(gatewayEmu, { id, port: 44772, query: '?use_server_proxy=1' });
-    expect(proxied.body.endpoint).toBe(`${gatewayEmu.domain}/sandboxes/${id}/proxy/44772`);
+    expect(proxied.body.endpoint).toBe(`${gatewayEmu.domain}/v1/sandboxes/${id}/proxy/44772`);
   });
 });

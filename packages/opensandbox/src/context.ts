@@ -8,5 +8,5 @@ export interface OpenSandboxContext {
   /** The connected SDK sandbox. Only called between `start` and `stop` (the front guarantees it). */
   client(): SdkSandbox;
   /** Maps any failure to a `SandboxError` (see `mapOpenSandboxError`), redacting the API key. */
-  toError(error: unknown, where: { operation: string; path?: string }): SandboxError;
+  toError(error: unknown, where: { operation: string; path?: string; cwd?: string }): SandboxError;
 }

@@ -60,6 +60,17 @@ describe('mapOpenSandboxError', () => {
     expect(error.message).toContain('no such file');
   });
 
+  it("maps execd's 400 for a missing working directory to FILE_NOT_FOUND of the cwd, and only with a cwd", () => {
+    const message = 'invalid request, validation error working directory does not exist: /nope: stat /nope: no such file or directory';
+    const error = mapOpenSandboxError(api(400, 'INVALID_REQUEST_BODY', message), { operation: 'exec', cwd: '/nope' });
+    expect(FileNotFoundError.isInstance(error)).toBe(true);
+    expect((error as FileNotFoundError).path).toBe('/nope');
+    expect(mapOpenSandboxError(api(400, 'INVALID_REQUEST_BODY', message), { operation: 'exec' }).code).toBe('INVALID_ARGUMENT');
+    expect(mapOpenSandboxError(api(400, 'INVALID_REQUEST_BODY', 'invalid request, validation error uid is required'), { operation: 'exec', cwd: '/x' }).code).toBe('INVALID_ARGUMENT');
+    // a 404 while running a command still means the sandbox is gone, cwd or not
+    expect(mapOpenSandboxError(api(404, 'DOCKER::SANDBOX_NOT_FOUND', 'gone'), { operation: 'exec', cwd: '/x' }).code).toBe('SANDBOX_NOT_FOUND');
+  });
+
   it('maps a 404 without a path to SANDBOX_NOT_FOUND', () => {
     const error = mapOpenSandboxError(api(404, 'UNEXPECTED_RESPONSE', 'Get sandbox endpoint failed'), { operation: 'connect', sandboxId: 'abc' });
     expect(SandboxNotFoundError.isInstance(error)).toBe(true);

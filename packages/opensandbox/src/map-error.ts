@@ -10,6 +10,11 @@ export interface OpenSandboxErrorContext {
   sandboxId?: string;
   /** The file concerned: a 404 then means `FILE_NOT_FOUND` rather than `SANDBOX_NOT_FOUND`. */
   path?: string;
+  /**
+   * The working directory of the command being started: execd's 400 "working directory does not
+   * exist" then means `FILE_NOT_FOUND` for this path (other errors keep their meaning).
+   */
+  cwd?: string;
   /** Server base URL, quoted in connection hints. */
   endpoint?: string;
   /** Whether execd traffic goes through the server proxy (changes the ready-timeout hint). */
@@ -115,15 +120,17 @@ function isApiException(e: SdkExceptionShape): boolean {
   return e.name === 'SandboxApiException' || typeof e.statusCode === 'number';
 }
 
+/** execd's validation message for a `cwd` that does not exist or is no directory (400 `INVALID_REQUEST_BODY`). */
+const MISSING_WORKING_DIRECTORY = /working directory (does not exist|path is not a directory)/i;
+
 function codeFromApiException(e: SdkExceptionShape, status: number | undefined, context: OpenSandboxErrorContext): SandboxErrorCode {
   const code = (serverCode(e) ?? '').toUpperCase();
+  if (status === 400 && context.cwd !== undefined && MISSING_WORKING_DIRECTORY.test(serverMessage(e) ?? '')) return 'FILE_NOT_FOUND';
   if (code.endsWith('IMAGE_PULL_FAILED')) return 'IMAGE_PULL_FAILED';
   if (/(EXECD_START_FAILED|EXECD_DISTRIBUTION_FAILED|BOOTSTRAP_INSTALL_FAILED|SANDBOX_START_FAILED|POD_FAILED|POD_READY_TIMEOUT)$/.test(code)) return 'SANDBOX_START_FAILED';
   if (status === 401 || status === 403 || code === 'MISSING_API_KEY' || code === 'INVALID_API_KEY') return 'AUTHENTICATION_FAILED';
   if (code.endsWith('SANDBOX_NOT_FOUND')) return 'SANDBOX_NOT_FOUND';
   if (code === 'FILE_NOT_FOUND') return 'FILE_NOT_FOUND';
-  // execd (since April 2026) refuses a missing cwd with 400 before any stream.
-  if (status === 400 && /working directory does not exist/i.test(serverMessage(e) ?? text(e.message) ?? '')) return 'FILE_NOT_FOUND';
   if (status === 404) return context.path !== undefined ? 'FILE_NOT_FOUND' : 'SANDBOX_NOT_FOUND';
   if (status === 429) return 'RATE_LIMITED';
   if (status === 408 || status === 504) return 'REQUEST_TIMEOUT';
@@ -222,7 +229,7 @@ export function mapOpenSandboxError(error: unknown, context: OpenSandboxErrorCon
     ...(retryable !== undefined ? { retryable } : {}),
     ...(retryable === true && context.retryAfterMs !== undefined ? { retryAfterMs: context.retryAfterMs } : {}),
     ...(requestId ? { requestId } : {}),
-    ...(context.path !== undefined ? { path: context.path } : {}),
+    ...(context.path !== undefined ? { path: context.path } : code === 'FILE_NOT_FOUND' && context.cwd !== undefined ? { path: context.cwd } : {}),
     ...(context.sandboxId !== undefined ? { sandboxId: context.sandboxId } : {}),
     ...(status !== undefined ? { status } : {}),
     cause: error,

@@ -199,7 +199,7 @@ export class OpenSandboxDriver implements SandboxDriverV1 {
       case 'aborted':
         throw request.signal.reason;
       case 'failed':
-        throw this.toError(end.error, { operation: `exec in ${request.cwd}` });
+        throw this.toError(end.error, { operation: 'exec', cwd: request.cwd });
       case 'cut':
         throw new BackendError(
           `OpenSandbox: exec failed: the command stream ended before the command finished${result.id ? ` (command ${result.id})` : ''}.`,
@@ -236,7 +236,7 @@ export class OpenSandboxDriver implements SandboxDriverV1 {
   }
 
   /** Maps a failure of this sandbox's calls (API key redacted, `Retry-After` attached). */
-  toError(error: unknown, where: { operation: string; path?: string }): SandboxError {
+  toError(error: unknown, where: { operation: string; path?: string; cwd?: string }): SandboxError {
     return mapOpenSandboxError(error, {
       ...where,
       secrets: this.secrets,

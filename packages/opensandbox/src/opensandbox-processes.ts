@@ -92,7 +92,7 @@ export class OpenSandboxDriverProcesses implements DriverProcesses {
       options: { background: true, workingDirectory: cwd, ...(env ? { envs: env } : {}) },
     });
     const { end } = result;
-    if (end.kind === 'failed') throw this.ctx.toError(end.error, { operation: 'start a background process' });
+    if (end.kind === 'failed') throw this.ctx.toError(end.error, { operation: 'start a background process', cwd });
     if (result.id === undefined || end.kind !== 'complete') {
       const detail = end.kind === 'error' ? `: ${end.value}` : '';
       throw new BackendError(`OpenSandbox: starting a background process failed${detail}.`, { backend: 'opensandbox' });

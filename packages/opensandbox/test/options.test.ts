@@ -61,10 +61,10 @@ describe('options take effect', () => {
   });
 
   it('resource and networkPolicy reach the create request', async () => {
-    await started({ resource: { cpu: '2', memory: '4Gi' }, networkPolicy: { defaultAction: 'allow', egress: [{ action: 'deny', target: 'example.com' }] } });
+    await started({ resource: { cpu: '2', memory: '4Gi' }, networkPolicy: { defaultAction: 'deny', egress: [{ action: 'deny', target: 'example.com' }] } });
     expect(createBodies().at(-1)).toMatchObject({
       resourceLimits: { cpu: '2', memory: '4Gi' },
-      networkPolicy: { defaultAction: 'allow', egress: [{ action: 'deny', target: 'example.com' }] },
+      networkPolicy: { defaultAction: 'deny', egress: [{ action: 'deny', target: 'example.com' }] },
     });
   });
 
