@@ -241,6 +241,12 @@ describe('LocalSandbox fs operations', () => {
     expect(await sandbox.fs.read('taken')).toBe('x');
   });
 
+  it('read keeps a byte order mark (it is part of the file)', async () => {
+    const sandbox = await openSandbox();
+    await writeFile(join(sandbox.workDir, 'bom.txt'), '\uFEFFalpha\n');
+    expect(await sandbox.fs.read('bom.txt')).toBe('\uFEFFalpha\n');
+  });
+
   it('rejects empty and NUL-containing paths', async () => {
     const sandbox = await openSandbox();
     await expect(sandbox.fs.read('')).rejects.toSatisfy(isInvalid);
