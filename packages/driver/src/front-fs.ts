@@ -162,7 +162,8 @@ export class FrontFs implements SandboxFs {
     if (o.cwd !== undefined && typeof o.cwd !== 'string') throw new InvalidArgumentError('glob cwd must be a string.', { backend });
     const cwd = await this.#target((o.cwd) ?? this.#ctx.workDir(), 'glob', false);
     const relativePattern = normalizeGlobPattern(pattern, cwd);
-    const { files } = await this.#ctx.call(`glob in ${cwd}`, () => this.#ctx.driver.fs.files(cwd), { idempotent: true });
+    const hint = { pattern: relativePattern, ignore: (ignore as string[] | undefined) ?? [] };
+    const { files } = await this.#ctx.call(`glob in ${cwd}`, () => this.#ctx.driver.fs.files(cwd, hint), { idempotent: true });
     const matches = selectGlobMatches({
       files,
       pattern: relativePattern,

@@ -2,7 +2,7 @@ import { type Dirent, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type DirEntry, FileNotFoundError, type FileStat, type FileType, InvalidArgumentError, type SandboxError } from '@kode/core';
-import type { DriverFileList, DriverFs } from '@kode/driver';
+import type { DriverFileList, DriverFilesHint, DriverFs } from '@kode/driver';
 import { listRegularFiles } from './glob-walk';
 import { errnoCode, mapHostError } from './host-errors';
 import { LOCAL_KIND } from './local-config';
@@ -193,10 +193,13 @@ export class LocalDriverFs implements DriverFs {
     }
   }
 
-  /** Regular files below `root` (symlinks neither followed nor listed); a missing root gives none. */
-  async files(root: string): Promise<DriverFileList> {
+  /**
+   * Regular files below `root` (symlinks neither followed nor listed); a missing root gives none.
+   * Directories the `hint` rules out (ignored, or off the pattern's literal leading path) are not entered.
+   */
+  async files(root: string, hint?: DriverFilesHint): Promise<DriverFileList> {
     try {
-      return { files: await listRegularFiles(root) };
+      return { files: await listRegularFiles(root, hint) };
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return { files: [] };
       throw mapHostError(error, { op: 'glob', path: root });

@@ -83,7 +83,7 @@ describe('LocalSandbox fs.glob', () => {
 });
 
 describe('listRegularFiles', () => {
-  it('lists every regular file below the root (the front selects the matches), without directories or symlinks', async () => {
+  it('without a hint, lists every regular file below the root (the front selects the matches), without directories or symlinks', async () => {
     const root = await tempDir();
     await makeTree(root);
     await symlink(join(root, 'Z.ts'), join(root, 'link.ts'));
@@ -97,6 +97,22 @@ describe('listRegularFiles', () => {
     await expect(listRegularFiles(join(root, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
     const sandbox = await openSandbox();
     expect(await sandbox.fs.glob('**', { cwd: 'missing' })).toEqual([]);
+  });
+
+  it('with a hint, enters only the literal leading directories of the pattern but still returns files met on the way', async () => {
+    const root = await tempDir();
+    await makeTree(root);
+    await writeFile(join(root, 'src-file'), '');
+    const files = await listRegularFiles(root, { pattern: 'src/nested/**/*.ts', ignore: [] });
+    expect(files.sort()).toEqual(['.env', 'README.md', 'Z.ts', 'src-file', 'src/.hidden.ts', 'src/index.ts', 'src/nested/deep/x.ts', 'src/util.ts']);
+  });
+
+  it('with a hint, prunes ignored directories while walking', async () => {
+    const root = await tempDir();
+    await makeTree(root);
+    const files = await listRegularFiles(root, { pattern: '**', ignore: ['node_modules', 'src/**'] });
+    expect(files.some((f) => f.startsWith('node_modules/') || f.startsWith('src/'))).toBe(false);
+    expect(files).toContain('dist/index.js');
   });
 
   it('matches a/** against a regular file named a exactly as the full walk would', async () => {
