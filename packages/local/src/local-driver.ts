@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BaseSandboxConfig, FileNotFoundError, InvalidArgumentError, SandboxNotFoundError, type WatchConfig } from '@kode/core';
+import { BackendError, type BaseSandboxConfig, FileNotFoundError, InvalidArgumentError, SandboxNotFoundError, type WatchConfig } from '@kode/core';
 import type { DriverExecRequest, DriverExecResult, DriverStartContext, SandboxDriverV1 } from '@kode/driver';
 import { errnoCode, mapHostError } from './host-errors';
 import { LOCAL_CAPABILITIES } from './local-capabilities';
@@ -178,7 +178,7 @@ export class LocalDriver implements SandboxDriverV1 {
 
   #startedState(): Started {
     const started = this.#started;
-    if (started === undefined) throw new InvalidArgumentError('The local driver is not started.', { backend: LOCAL_KIND });
+    if (started === undefined) throw new BackendError('The local driver is not started (a call outside start…stop is a bug in the front).', { backend: LOCAL_KIND });
     return started;
   }
 

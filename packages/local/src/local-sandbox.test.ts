@@ -32,6 +32,12 @@ describe('LocalSandbox config', () => {
       { kind: 'local', env: { 'A=B': 'x' } },
       { kind: 'local', execTimeoutMs: -5 },
       { kind: 'local', execTimeoutMs: Number.NaN },
+      // The front's rules (issue 11): POSIX env names, integer milliseconds within the timer limit.
+      { kind: 'local', env: { 'has space': 'x' } },
+      { kind: 'local', env: { '9LIVES': 'x' } },
+      { kind: 'local', execTimeoutMs: 1.5 },
+      { kind: 'local', execTimeoutMs: 2 ** 31 },
+      { kind: 'local', watch: { pollIntervalMs: 150.5 } },
       { kind: 'local', watch: { mode: 'inotify' } },
       { kind: 'local', watch: { pollIntervalMs: 10 } },
       { kind: 'local', watch: { interval: 100 } },
