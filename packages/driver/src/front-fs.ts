@@ -47,9 +47,9 @@ export class FrontFs implements SandboxFs {
     return this.#ctx.driver.fs.isInside?.(absolute) ?? true;
   }
 
-  /** Reads a file as UTF-8. @throws FileNotFoundError, InvalidArgumentError (a directory) */
+  /** Reads a file as UTF-8 (a byte order mark is kept: it is part of the file). @throws FileNotFoundError, InvalidArgumentError (a directory) */
   async read(path: string): Promise<string> {
-    return new TextDecoder().decode(await this.readBytes(path));
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(await this.readBytes(path));
   }
 
   /** Reads a file's bytes. Retried on transient failures. @throws FileNotFoundError, InvalidArgumentError (a directory) */
@@ -162,7 +162,8 @@ export class FrontFs implements SandboxFs {
     if (o.cwd !== undefined && typeof o.cwd !== 'string') throw new InvalidArgumentError('glob cwd must be a string.', { backend });
     const cwd = await this.#target((o.cwd) ?? this.#ctx.workDir(), 'glob', false);
     const relativePattern = normalizeGlobPattern(pattern, cwd);
-    const { files } = await this.#ctx.call(`glob in ${cwd}`, () => this.#ctx.driver.fs.files(cwd), { idempotent: true });
+    const hint = { pattern: relativePattern, ignore: (ignore as string[] | undefined) ?? [] };
+    const { files } = await this.#ctx.call(`glob in ${cwd}`, () => this.#ctx.driver.fs.files(cwd, hint), { idempotent: true });
     const matches = selectGlobMatches({
       files,
       pattern: relativePattern,

@@ -19,6 +19,7 @@ export {
   type DriverExecRequest,
   type DriverExecResult,
   type DriverFileList,
+  type DriverFilesHint,
   type DriverFs,
   type DriverLifetime,
   type DriverProcesses,

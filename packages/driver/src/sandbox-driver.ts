@@ -66,6 +66,14 @@ export interface DriverFileList {
   files: string[];
 }
 
+/** What the front will select from `DriverFs.files`' answer. */
+export interface DriverFilesHint {
+  /** The glob pattern, normalised and relative to the root (POSIX, no leading `./`). */
+  pattern: string;
+  /** Ignore patterns relative to the root: no match lies in a directory one of them matches. */
+  ignore: readonly string[];
+}
+
 /**
  * Files. Every path is absolute and normalised by the front. Missing paths raise
  * `FileNotFoundError` (also when a parent is a regular file: ENOTDIR counts as missing).
@@ -88,8 +96,12 @@ export interface DriverFs {
   remove(path: string, options: { type: FileStat['type'] }): Promise<void>;
   /** Moves `from` to `to`, replacing a non-directory at `to`, creating `to`'s parents. A directory at `to` raises `InvalidArgumentError`. */
   rename(from: string, to: string): Promise<void>;
-  /** Regular files below `root` for `glob` (one round trip on remote backends); a missing root gives `[]`. */
-  files(root: string): Promise<DriverFileList>;
+  /**
+   * Regular files below `root` for `glob` (one round trip on remote backends); a missing root gives
+   * `[]`. `hint` says what the front will select; a driver may use it to skip directories that
+   * cannot hold a match (listing more is always correct), never to select.
+   */
+  files(root: string, hint?: DriverFilesHint): Promise<DriverFileList>;
   /** An existing directory where `temp()` hands out fresh paths. */
   tempDir(): string;
   /**

@@ -15,8 +15,7 @@ export {
   LOCAL_KIND,
   type LocalSandboxConfig,
 } from './local-config';
-export { LocalFs } from './local-fs';
-export { LocalProcesses } from './local-processes';
-export { LocalSandbox, localSandboxId } from './local-sandbox';
+export { LocalDriver, localSandboxId } from './local-driver';
+export { LocalSandbox } from './local-sandbox';
 export { KILL_GRACE_MS } from './process-group';
 export { DRAIN_MS } from './run-command';

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve as resolveHostPath } from 'node:path';
-import { type BaseSandboxConfig, InvalidArgumentError, type WatchMode } from '@kode/core';
+import { assertTimeMs, type BaseSandboxConfig, InvalidArgumentError, type WatchMode } from '@kode/core';
+import { checkEnv, checkTimeMs } from '@kode/driver';
 import { MIN_POLL_INTERVAL_MS } from '@kode/watch';
 import { NATIVE_WATCH_AVAILABLE } from './local-capabilities';
 
@@ -33,9 +34,12 @@ export interface LocalSandboxConfig extends BaseSandboxConfig {
    * entries resolve against `workDir`. Checked on real paths, like `workDir`.
    */
   allowPaths?: string[];
-  /** Extra environment variables for every command, added over `process.env`. */
+  /**
+   * Extra environment variables for every command, added over `process.env`. Names are POSIX
+   * (`[A-Za-z_][A-Za-z0-9_]*`); values are secrets (never in errors or a default `toConfig()`).
+   */
   env?: Record<string, string>;
-  /** Default per-command timeout of `exec`, in milliseconds. Default 120 000; `0` means no limit. */
+  /** Default per-command timeout of `exec`, in integer milliseconds. Default 120 000; `0` means no limit. */
   execTimeoutMs?: number;
   /**
    * How `watchFiles` works: `mode` `'native'` (`inotifywait` on the host, falling back to polling
@@ -82,36 +86,6 @@ function checkPathString(value: unknown, name: string): string {
 }
 
 /**
- * Checks an environment map: string keys without `=` or NUL, string values without NUL.
- * Values never appear in messages (they may be secrets). @throws InvalidArgumentError
- */
-export function validateEnv(env: unknown, name: string): Record<string, string> {
-  if (env === undefined) return {};
-  if (!isPlainObject(env)) fail(`${name} must be an object of string values.`);
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (key === '' || key.includes('=') || key.includes('\0')) fail(`${name} has an invalid variable name ${JSON.stringify(key)}.`);
-    if (typeof value !== 'string') fail(`${name}.${key} must be a string.`);
-    if (value.includes('\0')) fail(`${name}.${key} must not contain a NUL byte.`);
-    out[key] = value;
-  }
-  return out;
-}
-
-/**
- * Checks an optional millisecond count: a finite number ≥ 0 (≥ `min` when given).
- * @throws InvalidArgumentError
- */
-export function validateMs(value: unknown, options: { name: string; min?: number }): number | undefined {
-  if (value === undefined) return undefined;
-  const min = options.min ?? 0;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    fail(`${options.name} must be a finite number of milliseconds ≥ ${min}, got ${typeof value === 'number' ? value : JSON.stringify(value) ?? typeof value}.`);
-  }
-  return value;
-}
-
-/**
  * Validates a {@link LocalSandboxConfig} and applies defaults, without I/O.
  * @throws InvalidArgumentError naming the offending field
  */
@@ -132,8 +106,8 @@ export function resolveLocalConfig(config: unknown): ResolvedLocalConfig {
     }
   }
 
-  const env = validateEnv(config.env, 'env');
-  const execTimeoutMs = validateMs(config.execTimeoutMs, { name: 'execTimeoutMs' }) ?? DEFAULT_LOCAL_EXEC_TIMEOUT_MS;
+  const env = checkEnv(config.env, { name: 'env', backend: LOCAL_KIND }) ?? {};
+  const execTimeoutMs = checkTimeMs(config.execTimeoutMs, { name: 'execTimeoutMs', backend: LOCAL_KIND }) ?? DEFAULT_LOCAL_EXEC_TIMEOUT_MS;
 
   let watchMode = DEFAULT_LOCAL_WATCH_MODE;
   let watchModeExplicit = false;
@@ -148,7 +122,8 @@ export function resolveLocalConfig(config: unknown): ResolvedLocalConfig {
       watchMode = mode as WatchMode;
       watchModeExplicit = true;
     }
-    pollIntervalMs = validateMs(interval, { name: 'watch.pollIntervalMs', min: MIN_POLL_INTERVAL_MS });
+    assertTimeMs(interval, { name: 'watch.pollIntervalMs', min: MIN_POLL_INTERVAL_MS, backend: LOCAL_KIND });
+    pollIntervalMs = interval;
   }
 
   let sandboxId: string | undefined;

@@ -46,6 +46,21 @@ describe('LocalSandbox.exec', () => {
     await expect(sandbox.exec(42 as unknown as string)).rejects.toSatisfy((e) => InvalidArgumentError.isInstance(e));
   });
 
+  it('follows the front\'s argument rules (issue 11): empty command, POSIX env names, integer ms, unknown keys', async () => {
+    const sandbox = await openSandbox();
+    const isInvalid = (e: unknown): boolean => InvalidArgumentError.isInstance(e);
+    // Before the front, `exec('')` resolved `{ code: 0 }` and these options were accepted or ignored.
+    await expect(sandbox.exec('')).rejects.toSatisfy(isInvalid);
+    await expect(sandbox.exec('   ')).rejects.toSatisfy(isInvalid);
+    await expect(sandbox.exec('true', { env: { 'has space': 'x' } })).rejects.toSatisfy(isInvalid);
+    await expect(sandbox.exec('true', { env: { '1A': 'x' } })).rejects.toSatisfy(isInvalid);
+    await expect(sandbox.exec('true', { timeoutMs: 1.5 })).rejects.toSatisfy(isInvalid);
+    await expect(sandbox.exec('true', { timeout: 5 } as never)).rejects.toSatisfy(isInvalid);
+    await expect(sandbox.processes.start('true', { env: { 'A=B': 'x' } })).rejects.toSatisfy(isInvalid);
+    await expect(sandbox.processes.start('')).rejects.toSatisfy(isInvalid);
+    expect((await sandbox.exec('echo "$_OK_1"', { env: { _OK_1: 'yes' } })).stdout).toBe('yes\n');
+  });
+
   it('on timeout kills the whole process group, grandchild included, and returns 124', async () => {
     const sandbox = await openSandbox();
     const result = await sandbox.exec('sleep 30 & echo $!; wait', { timeoutMs: 300 });
@@ -115,16 +130,17 @@ describe('LocalSandbox.exec', () => {
     expect(result.stdout).toBe('é\n');
   });
 
-  it('a throwing callback kills the command and rejects with its error', async () => {
+  it('a throwing callback breaks neither the command nor its result (the front swallows it)', async () => {
     const sandbox = await openSandbox();
-    const boom = new Error('listener failed');
-    await expect(
-      sandbox.exec('echo x; sleep 30', {
-        onStdout: () => {
-          throw boom;
-        },
-      }),
-    ).rejects.toBe(boom);
+    let calls = 0;
+    const result = await sandbox.exec('echo x; sleep 0.05; echo y', {
+      onStdout: () => {
+        calls++;
+        throw new Error('listener failed');
+      },
+    });
+    expect(result).toMatchObject({ code: 0, stdout: 'x\ny\n', timedOut: false });
+    expect(calls).toBeGreaterThanOrEqual(2);
   });
 
   it('caps each stream at maxOutputBytes and sets truncated', async () => {

@@ -8,7 +8,7 @@ const isOutside = (e: unknown): boolean => PathOutsideSandboxError.isInstance(e)
 const isNotFound = (e: unknown): boolean => FileNotFoundError.isInstance(e);
 const isInvalid = (e: unknown): boolean => InvalidArgumentError.isInstance(e);
 
-describe('LocalFs confinement', () => {
+describe('LocalSandbox fs confinement', () => {
   it('resolves relative paths against the real workDir and checks isInside lexically', async () => {
     const sandbox = await openSandbox();
     expect(sandbox.fs.resolve('a/../b.txt')).toBe(`${sandbox.workDir}/b.txt`);
@@ -96,7 +96,7 @@ describe('LocalFs confinement', () => {
   });
 });
 
-describe('LocalFs operations', () => {
+describe('LocalSandbox fs operations', () => {
   it('round-trips unicode text and arbitrary bytes', async () => {
     const sandbox = await openSandbox();
     const text = 'héllo wörld — 你好 🎉\n';
@@ -146,7 +146,8 @@ describe('LocalFs operations', () => {
     await expect(sandbox.fs.rm('missing')).rejects.toSatisfy(isNotFound);
     await expect(sandbox.fs.rename('missing', 'x')).rejects.toSatisfy(isNotFound);
     await expect(sandbox.fs.mkdir('no/parent', { recursive: false })).rejects.toSatisfy(isNotFound);
-    await expect(sandbox.fs.glob('*', { cwd: 'missing' })).rejects.toSatisfy(isNotFound);
+    // A glob in a missing cwd matches nothing (the front's contract), it does not raise.
+    expect(await sandbox.fs.glob('*', { cwd: 'missing' })).toEqual([]);
     expect(await sandbox.fs.exists('missing')).toBe(false);
   });
 
@@ -214,6 +215,36 @@ describe('LocalFs operations', () => {
     await sandbox.fs.rename('deep', 'new/parent/moved');
     expect(await sandbox.fs.read('new/parent/moved/to.txt')).toBe('payload');
     await expect(sandbox.fs.rename('new', '../outside')).rejects.toSatisfy(isOutside);
+  });
+
+  it('reading a directory and renaming onto a directory raise InvalidArgumentError, touching nothing', async () => {
+    const sandbox = await openSandbox();
+    await sandbox.fs.mkdir('dir');
+    await sandbox.fs.mkdir('empty');
+    await sandbox.fs.write('dir/kept.txt', 'kept');
+    await sandbox.fs.write('file.txt', 'file');
+    await expect(sandbox.fs.read('dir')).rejects.toSatisfy(isInvalid);
+    await expect(sandbox.fs.readBytes('dir')).rejects.toSatisfy(isInvalid);
+    await expect(sandbox.fs.rename('file.txt', 'dir')).rejects.toSatisfy(isInvalid);
+    // An empty directory too, although POSIX rename(2) would silently replace it with a directory.
+    await expect(sandbox.fs.rename('dir', 'empty')).rejects.toSatisfy(isInvalid);
+    expect(await sandbox.fs.read('dir/kept.txt')).toBe('kept');
+    expect(await sandbox.fs.read('file.txt')).toBe('file');
+    expect((await sandbox.fs.stat('empty')).type).toBe('directory');
+  });
+
+  it('mkdir where a file exists raises InvalidArgumentError, also with recursive', async () => {
+    const sandbox = await openSandbox();
+    await sandbox.fs.write('taken', 'x');
+    await expect(sandbox.fs.mkdir('taken')).rejects.toSatisfy(isInvalid);
+    await expect(sandbox.fs.mkdir('taken', { recursive: false })).rejects.toSatisfy(isInvalid);
+    expect(await sandbox.fs.read('taken')).toBe('x');
+  });
+
+  it('read keeps a byte order mark (it is part of the file)', async () => {
+    const sandbox = await openSandbox();
+    await writeFile(join(sandbox.workDir, 'bom.txt'), '\uFEFFalpha\n');
+    expect(await sandbox.fs.read('bom.txt')).toBe('\uFEFFalpha\n');
   });
 
   it('rejects empty and NUL-containing paths', async () => {

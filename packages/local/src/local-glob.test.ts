@@ -27,7 +27,7 @@ async function makeTree(root: string): Promise<void> {
   await mkdir(join(root, 'empty-dir'));
 }
 
-describe('LocalFs.glob', () => {
+describe('LocalSandbox fs.glob', () => {
   const table: Array<[string, { dot?: boolean; ignore?: string[] }, string[]]> = [
     ['**/*.ts', {}, ['Z.ts', 'node_modules/pkg/index.ts', 'src/index.ts', 'src/nested/deep/x.ts', 'src/util.ts']],
     ['**/*.ts', { dot: true }, ['Z.ts', 'node_modules/pkg/index.ts', 'src/.hidden.ts', 'src/index.ts', 'src/nested/deep/x.ts', 'src/util.ts']],
@@ -83,18 +83,34 @@ describe('LocalFs.glob', () => {
 });
 
 describe('listRegularFiles', () => {
-  it('enters only the literal leading directories of the pattern but still returns files met on the way', async () => {
+  it('without a hint, lists every regular file below the root (the front selects the matches), without directories or symlinks', async () => {
+    const root = await tempDir();
+    await makeTree(root);
+    await symlink(join(root, 'Z.ts'), join(root, 'link.ts'));
+    await symlink(join(root, 'src'), join(root, 'src-link'));
+    const files = await listRegularFiles(root);
+    expect(files.sort()).toEqual([...TREE].sort());
+  });
+
+  it('fails for a missing root (the driver turns that into no files) and a glob in a missing cwd gives []', async () => {
+    const root = await tempDir();
+    await expect(listRegularFiles(join(root, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const sandbox = await openSandbox();
+    expect(await sandbox.fs.glob('**', { cwd: 'missing' })).toEqual([]);
+  });
+
+  it('with a hint, enters only the literal leading directories of the pattern but still returns files met on the way', async () => {
     const root = await tempDir();
     await makeTree(root);
     await writeFile(join(root, 'src-file'), '');
-    const files = await listRegularFiles({ root, pattern: 'src/nested/**/*.ts' });
+    const files = await listRegularFiles(root, { pattern: 'src/nested/**/*.ts', ignore: [] });
     expect(files.sort()).toEqual(['.env', 'README.md', 'Z.ts', 'src-file', 'src/.hidden.ts', 'src/index.ts', 'src/nested/deep/x.ts', 'src/util.ts']);
   });
 
-  it('prunes ignored directories while walking', async () => {
+  it('with a hint, prunes ignored directories while walking', async () => {
     const root = await tempDir();
     await makeTree(root);
-    const files = await listRegularFiles({ root, pattern: '**', ignore: ['node_modules', 'src/**'] });
+    const files = await listRegularFiles(root, { pattern: '**', ignore: ['node_modules', 'src/**'] });
     expect(files.some((f) => f.startsWith('node_modules/') || f.startsWith('src/'))).toBe(false);
     expect(files).toContain('dist/index.js');
   });

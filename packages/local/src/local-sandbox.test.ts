@@ -32,6 +32,12 @@ describe('LocalSandbox config', () => {
       { kind: 'local', env: { 'A=B': 'x' } },
       { kind: 'local', execTimeoutMs: -5 },
       { kind: 'local', execTimeoutMs: Number.NaN },
+      // The front's rules (issue 11): POSIX env names, integer milliseconds within the timer limit.
+      { kind: 'local', env: { 'has space': 'x' } },
+      { kind: 'local', env: { '9LIVES': 'x' } },
+      { kind: 'local', execTimeoutMs: 1.5 },
+      { kind: 'local', execTimeoutMs: 2 ** 31 },
+      { kind: 'local', watch: { pollIntervalMs: 150.5 } },
       { kind: 'local', watch: { mode: 'inotify' } },
       { kind: 'local', watch: { pollIntervalMs: 10 } },
       { kind: 'local', watch: { interval: 100 } },
@@ -104,10 +110,12 @@ describe('LocalSandbox lifecycle', () => {
     await expect(sandbox.exec('true')).rejects.toSatisfy(disposed);
     await expect(sandbox.fs.write('x', 'y')).rejects.toSatisfy(disposed);
     await expect(sandbox.fs.glob('*')).rejects.toSatisfy(disposed);
-    expect(() => sandbox.fs.resolve('x')).toThrow(expect.toSatisfy(disposed));
+    // resolve is pure (no I/O, no state): it answers in any state (the front's contract).
+    expect(sandbox.fs.resolve('x')).toBe(`${sandbox.workDir}/x`);
     await expect(sandbox.processes.start('true')).rejects.toSatisfy(disposed);
     await expect(sandbox.watchFiles(['.'], () => undefined)).rejects.toSatisfy(disposed);
-    await expect(sandbox.unwatchFiles('x')).rejects.toSatisfy(disposed);
+    // dispose closed every watch, so unwatching afterwards is a no-op that resolves (the front's contract).
+    await expect(sandbox.unwatchFiles('x')).resolves.toBeUndefined();
     await expect(sandbox.init()).rejects.toSatisfy(disposed);
   });
 

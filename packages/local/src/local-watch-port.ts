@@ -3,7 +3,8 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WatchPort, WatchSnapshotRequest, WatchStatEntry, WatchStreamRequest, WatchStreamResult } from '@kode/watch';
 import { errnoCode } from './host-errors';
-import { fileTypeOf } from './local-fs';
+import { fileTypeOf } from './local-driver-fs';
+import { isOwnTempPath, OwnTempRecordFilter } from './own-temp-files';
 import { spawnGroup } from './process-group';
 
 
@@ -18,6 +19,8 @@ function abortError(signal: AbortSignal | undefined): unknown {
  * The host side of `@kode/watch`'s `WatchPort` for a `LocalSandbox`: `snapshot` walks the host
  * file system with lstat (symlinked directories are reported, not entered), and `stream` runs a
  * command through bash in its own process group and feeds its stdout lines to the strategy.
+ * Neither ever reports `fs.write`'s own temporary files (`.<name>.kode-<hex>.tmp`): a backend's
+ * temporary files never reach a watch listener (ADR 0130).
  */
 export class LocalWatchPort implements WatchPort {
   /** @param env environment for streamed commands (the sandbox's `process.env` + config `env`) */
@@ -33,7 +36,7 @@ export class LocalWatchPort implements WatchPort {
     const seen = new Map<string, WatchStatEntry>();
     const visit = async (path: string, depth: number): Promise<void> => {
       if (signal?.aborted) throw abortError(signal);
-      if (seen.has(path)) return;
+      if (seen.has(path) || (depth > 0 && isOwnTempPath(path))) return;
       let info;
       try {
         info = await lstat(path);
@@ -62,7 +65,8 @@ export class LocalWatchPort implements WatchPort {
 
   /**
    * Runs `command` with bash in its own process group, calling `onLine` for each stdout line
-   * (without its `\n`; a final unterminated line is delivered at the end). Resolves when the
+   * (without its `\n`; a final unterminated line is delivered at the end), except the inotify
+   * records about `fs.write`'s own temporary files (see `OwnTempRecordFilter`). Resolves when the
    * command ends, with its exit code, or `code: null` when it died by a signal or was stopped by
    * aborting `signal` (which kills the whole group).
    */
@@ -88,11 +92,13 @@ export class LocalWatchPort implements WatchPort {
           stop();
         }
       };
+      const filter = new OwnTempRecordFilter(deliver);
       const emit = (text: string, final: boolean): void => {
         const lines = (pending + text).split('\n');
         pending = lines.pop() ?? '';
-        for (const line of lines) deliver(line);
-        if (final && pending !== '') deliver(pending);
+        for (const line of lines) filter.push(line);
+        if (final && pending !== '') filter.push(pending);
+        if (final) filter.flush();
       };
       child.stdout?.on('data', (chunk: Buffer) => emit(decoder.decode(chunk, { stream: true }), false));
       child.stderr?.on('data', (chunk: Buffer) => {

@@ -3,10 +3,45 @@ import { join } from 'node:path';
 import { InvalidArgumentError, PathOutsideSandboxError, type WatchEvent, type WatchMode } from '@kode/core';
 import { describe, expect, it, vi } from 'vitest';
 import { LocalWatchPort } from './local-watch-port';
+import { isOwnTempPath, ownTempPathFor, OwnTempRecordFilter } from './own-temp-files';
 import { NATIVE_WATCH_AVAILABLE } from './local-capabilities';
 import { openSandbox, pidAlive, tempDir, within } from '../test/local-fixtures';
 
 const WAIT = { timeout: 10_000, interval: 20 };
+
+describe('OwnTempRecordFilter', () => {
+  it('drops inotify records about fs.write temp files (also multi-line ones) and passes everything else in order', () => {
+    const out: string[] = [];
+    const filter = new OwnTempRecordFilter((line) => out.push(line));
+    const lines = [
+      'KODE_INOTIFY_READY//',
+      'CREATE /w/.a.txt.kode-0123456789ab.tmp//',
+      'MOVED_FROM /w/.a.txt.kode-0123456789ab.tmp//',
+      'MOVED_TO /w/a.txt//',
+      'CREATE /w/.new',
+      'line.kode-0123456789ab.tmp//',
+      'CREATE /w/two',
+      'lines.txt//',
+      'CREATE /w/.look.kode-alike.tmp//',
+      'plain output of another command',
+    ];
+    for (const line of lines) filter.push(line);
+    filter.push('MODIFY /w/unterminated');
+    filter.flush();
+    expect(out).toEqual([
+      'KODE_INOTIFY_READY//',
+      'MOVED_TO /w/a.txt//',
+      'CREATE /w/two',
+      'lines.txt//',
+      'CREATE /w/.look.kode-alike.tmp//',
+      'plain output of another command',
+      'MODIFY /w/unterminated',
+    ]);
+    expect(isOwnTempPath('/w/.a.txt.kode-0123456789ab.tmp')).toBe(true);
+    expect(isOwnTempPath('/w/a.txt.kode-0123456789ab.tmp')).toBe(false);
+    expect(isOwnTempPath(ownTempPathFor('/w/a.txt'))).toBe(true);
+  });
+});
 
 describe('LocalWatchPort.snapshot', () => {
   it('stats paths with lstat, children or all descendants, skipping missing paths and not entering symlinked dirs', async () => {
@@ -14,6 +49,7 @@ describe('LocalWatchPort.snapshot', () => {
     await mkdir(join(root, 'd/e'), { recursive: true });
     await writeFile(join(root, 'd/f.txt'), 'abc');
     await writeFile(join(root, 'd/e/g.txt'), '');
+    await writeFile(join(root, 'd/.f.txt.kode-0123456789ab.tmp'), 'in flight'); // fs.write's own: never reported
     const outside = await tempDir();
     await writeFile(join(outside, 'o.txt'), '');
     await symlink(outside, join(root, 'd/link'));
@@ -106,6 +142,22 @@ describe.each(MODES)('LocalSandbox.watchFiles (%s)', (via, watch) => {
     await writeFile(`${sandbox.workDir}/w/after.txt`, 'changed again');
     await vi.waitFor(() => expect(probe.events.length).toBeGreaterThan(0), WAIT);
     expect(rec.events.length).toBe(count);
+  });
+
+  it('fs.write over an existing file is one modify, and the backend\'s own temp file never reaches the listener', async () => {
+    const sandbox = await openSandbox({ watch });
+    await sandbox.fs.write('w/existing.txt', 'v1');
+    const rec = recorder();
+    await sandbox.watchFiles(['w'], rec.listener);
+    const file = `${sandbox.workDir}/w/existing.txt`;
+    await sandbox.fs.write('w/existing.txt', 'version two, longer');
+    await vi.waitFor(() => expect(rec.has('modify', file)).toBe(true), WAIT);
+    // A later change that is seen proves everything the first write caused has been delivered.
+    const marker = `${sandbox.workDir}/w/marker.txt`;
+    await sandbox.fs.write('w/marker.txt', 'm');
+    await vi.waitFor(() => expect(rec.has('create', marker)).toBe(true), WAIT);
+    expect(rec.events.filter((e) => e.path === file).map((e) => e.type)).toEqual(['modify']);
+    expect(rec.events.map((e) => e.path).filter((p) => p !== file && p !== marker)).toEqual([]);
   });
 
   it('watches recursively by default, including directories created later', async () => {

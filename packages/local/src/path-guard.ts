@@ -21,8 +21,8 @@ export interface SandboxRoot {
 export interface GuardCheckOptions {
   /** Follow a symlink in the last component (`read`, `write`, `mkdir`, `list`), or not (`stat`, `rm`, `rename`). */
   followFinal: boolean;
-  /** Operation name for messages. */
-  op: string;
+  /** Operation name for messages (default: none). */
+  op?: string;
 }
 
 /**
@@ -93,7 +93,7 @@ export class PathGuard {
     if (this.roots.some((root) => isPathInside(root.real, real))) return real;
     const where = real === path ? '' : ` (real path ${real})`;
     throw new PathOutsideSandboxError(
-      `${options.op}: ${path}${where} is outside the sandbox; allowed: ${this.roots.map((r) => `${r.label} ${r.real}`).join(', ')}.`,
+      `${options.op === undefined ? '' : `${options.op}: `}${path}${where} is outside the sandbox; allowed: ${this.roots.map((r) => `${r.label} ${r.real}`).join(', ')}.`,
       {
         backend: LOCAL_KIND,
         path,

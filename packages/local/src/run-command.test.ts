@@ -7,7 +7,8 @@ import { tempDir } from '../test/local-fixtures';
 describe('runCommand', () => {
   it('maps a cwd that vanished before the spawn to FileNotFoundError', async () => {
     const gone = join(await tempDir(), 'gone');
-    const error = await runCommand({ command: 'true', cwd: gone, env: process.env, timeoutMs: 0, maxOutputBytes: 100 }).catch((e: unknown) => e);
+    const sink = (): void => undefined;
+    const error = await runCommand({ command: 'true', cwd: gone, env: process.env, timeoutMs: 0, signal: new AbortController().signal, onStdout: sink, onStderr: sink }).catch((e: unknown) => e);
     expect(FileNotFoundError.isInstance(error)).toBe(true);
     expect((error as FileNotFoundError).path).toBe(gone);
   });

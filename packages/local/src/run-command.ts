@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { TextDecoder } from 'node:util';
-import { BackendError, type ExecResult, OutputBuffer, type SandboxError, TIMEOUT_EXIT_CODE } from '@kode/core';
+import { BackendError, clampTimerMs, type SandboxError } from '@kode/core';
+import type { DriverExecResult } from '@kode/driver';
 import { mapHostError } from './host-errors';
 import { LOCAL_KIND } from './local-config';
 import { exitCodeOf, SHELL, spawnGroup } from './process-group';
@@ -11,10 +11,7 @@ import { exitCodeOf, SHELL, spawnGroup } from './process-group';
  */
 export const DRAIN_MS = 500;
 
-/** Largest delay `setTimeout` accepts; longer timeouts are clamped to it (about 24.8 days). */
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** A fully resolved exec request (paths already confined, env merged, defaults applied). */
+/** A fully resolved exec request (cwd confined and real, env merged, defaults applied). */
 export interface RunCommandRequest {
   command: string;
   /** Absolute host directory that exists. */
@@ -22,23 +19,12 @@ export interface RunCommandRequest {
   env: NodeJS.ProcessEnv;
   /** Milliseconds; `0` means no limit. */
   timeoutMs: number;
-  maxOutputBytes: number;
-  /** The caller's signal: aborting kills the tree and rejects with its reason. */
-  signal?: AbortSignal | undefined;
-  /** The owner's signal (e.g. the sandbox being disposed); same effect as `signal`. */
-  stopSignal?: AbortSignal | undefined;
-  onStdout?: ((chunk: string) => void) | undefined;
-  onStderr?: ((chunk: string) => void) | undefined;
-}
-
-interface StreamSink {
-  buffer: OutputBuffer;
-  decoder: TextDecoder;
-  callback: ((chunk: string) => void) | undefined;
-}
-
-function sink(maxBytes: number, callback: ((chunk: string) => void) | undefined): StreamSink {
-  return { buffer: new OutputBuffer(maxBytes), decoder: new TextDecoder('utf-8'), callback };
+  /** Aborting kills the tree and rejects with its reason. */
+  signal: AbortSignal;
+  /** Receives each stdout chunk as read (bytes). */
+  onStdout: (chunk: Uint8Array) => void;
+  /** Receives each stderr chunk as read (bytes). */
+  onStderr: (chunk: Uint8Array) => void;
 }
 
 /**
@@ -61,30 +47,24 @@ function waitOrTimeout(promise: Promise<void>, ms: number): Promise<void> {
 }
 
 /**
- * Runs `bash -c command` in its own process group and collects its output.
+ * Runs `bash -c command` in its own process group, handing every output chunk to the sinks.
  *
  * - A non-zero exit resolves (it is data); death by signal `n` gives `128 + n`.
  * - On timeout the whole group gets SIGTERM, then SIGKILL after a grace, and the result is
- *   `{ code: 124, timedOut: true }` once the group is gone.
- * - On abort (of `signal` or `stopSignal`) the group is killed the same way and the promise
- *   rejects with that signal's reason.
- * - If `onStdout`/`onStderr` throws, the group is killed and the promise rejects with that error.
+ *   `{ timedOut: true }` once the group is gone.
+ * - On abort of `signal` the group is killed the same way and the promise rejects with its reason.
  * - When the shell exits but a background child keeps the output pipes open, the result is
- *   returned {@link DRAIN_MS} later with what was read; that child is left running.
- * @throws BackendError when the shell cannot be started
+ *   returned {@link DRAIN_MS} later; that child is left running.
+ * @throws FileNotFoundError when `cwd` vanished, BackendError when the shell cannot be started
  */
-export function runCommand(request: RunCommandRequest): Promise<ExecResult> {
-  const signals = [request.signal, request.stopSignal].filter((s): s is AbortSignal => s !== undefined);
-  const aborted = signals.find((s) => s.aborted);
-  if (aborted) return Promise.reject(aborted.reason as Error);
-  const started = performance.now();
-  return new Promise<ExecResult>((resolve, reject) => {
+export function runCommand(request: RunCommandRequest): Promise<DriverExecResult> {
+  const { signal } = request;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<DriverExecResult>((resolve, reject) => {
     const { child, group } = spawnGroup(request.command, { cwd: request.cwd, env: request.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = sink(request.maxOutputBytes, request.onStdout);
-    const err = sink(request.maxOutputBytes, request.onStderr);
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let timedOut = false;
-    /** Why the promise rejects: an abort reason or a callback's error, passed through as given. */
+    /** Why the promise rejects: the abort reason or a spawn failure, passed through as given. */
     let failure: { reason: Error } | undefined;
     let killing: Promise<void> | undefined;
     let settled = false;
@@ -93,37 +73,19 @@ export function runCommand(request: RunCommandRequest): Promise<ExecResult> {
     let markClosed: () => void = () => undefined;
     const closed = new Promise<void>((r) => (markClosed = r));
 
-    const deliver = (target: StreamSink, text: string): void => {
-      if (text === '' || target.callback === undefined || failure !== undefined) return;
-      try {
-        target.callback(text);
-      } catch (error) {
-        stopWith({ reason: error as Error });
-      }
-    };
-
     const settle = (): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timeoutTimer);
       clearTimeout(drainTimer);
-      for (const s of signals) s.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       child.stdout?.destroy();
       child.stderr?.destroy();
-      deliver(out, out.decoder.decode());
-      deliver(err, err.decoder.decode());
       if (failure !== undefined) {
         reject(failure.reason);
         return;
       }
-      resolve({
-        code: timedOut ? TIMEOUT_EXIT_CODE : exitCodeOf(exit?.code ?? null, exit?.signal ?? null),
-        stdout: out.buffer.text(),
-        stderr: err.buffer.text(),
-        timedOut,
-        truncated: out.buffer.truncated || err.buffer.truncated,
-        durationMs: Math.round(performance.now() - started),
-      });
+      resolve({ code: exitCodeOf(exit?.code ?? null, exit?.signal ?? null), timedOut });
     };
 
     /** Kills the group, then settles once it is gone and the pipes closed (or drained). */
@@ -133,21 +95,13 @@ export function runCommand(request: RunCommandRequest): Promise<ExecResult> {
       void killing.then(() => waitOrTimeout(closed, DRAIN_MS)).then(settle);
     };
 
-    const stopWith = (reason: { reason: Error }): void => {
-      failure ??= reason;
-      stopTree();
-    };
-
     function onAbort(this: AbortSignal): void {
-      stopWith({ reason: this.reason as Error });
+      failure ??= { reason: this.reason as Error };
+      stopTree();
     }
 
-    const onData = (target: StreamSink) => (chunk: Buffer) => {
-      target.buffer.append(chunk);
-      if (target.callback !== undefined) deliver(target, target.decoder.decode(chunk, { stream: true }));
-    };
-    child.stdout?.on('data', onData(out));
-    child.stderr?.on('data', onData(err));
+    child.stdout?.on('data', (chunk: Buffer) => request.onStdout(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => request.onStderr(chunk));
 
     child.once('error', (error) => {
       if (group !== undefined) return; // errors after a successful spawn are handled where we signal
@@ -168,8 +122,8 @@ export function runCommand(request: RunCommandRequest): Promise<ExecResult> {
         if (exit !== undefined) return;
         timedOut = true;
         stopTree();
-      }, Math.min(request.timeoutMs, MAX_TIMER_MS));
+      }, clampTimerMs(request.timeoutMs));
     }
-    for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -292,12 +292,19 @@ export class WatchRegistry {
     else await handle.close();
   }
 
+  /**
+   * A native `create` of a path the watch already knows to exist is an overwrite (an atomic write
+   * renames a temporary file over it: inotify says `MOVED_TO`), so it is reported as `modify`: an
+   * overwrite means `modify` in every mode (docs/contract.md). A known directory keeps `create`.
+   */
   private onNativeChange(entry: WatchEntry, change: NativeChange): void {
     if (entry.mode !== 'native' || !entry.targets.includes(change.path)) return;
     if (entry.resyncing > 0) entry.touchedAt.set(change.path, ++entry.nativeSeq);
-    if (change.type === 'delete') forgetPath(entry.known, change.path);
+    const was = entry.known.get(change.path);
+    const type = change.type === 'create' && was !== undefined && (was === 'stale' || was.type !== 'directory') ? 'modify' : change.type;
+    if (type === 'delete') forgetPath(entry.known, change.path);
     else entry.known.set(change.path, 'stale');
-    entry.coalescer.push(change.mtimeMs === undefined ? { type: change.type, path: change.path } : { ...change });
+    entry.coalescer.push(change.mtimeMs === undefined ? { type, path: change.path } : { ...change, type });
   }
 
   /**

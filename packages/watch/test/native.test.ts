@@ -159,6 +159,21 @@ describe('native (real inotifywait)', () => {
     await c.waitFor((e) => e.path === target && e.type === 'modify');
   });
 
+  it('reports a file atomically replaced by a rename (temp file moved over it) as modify, a new one as create', async () => {
+    const file = `${dir}/kept.txt`;
+    await writeFile(file, 'v1');
+    const c = collector();
+    await registry.watch({ paths: [dir], listener: c.listener });
+    await writeFile(`${dir}/.kept.tmp`, 'v2');
+    await rename(`${dir}/.kept.tmp`, file);
+    await c.waitFor((e) => e.path === file);
+    await writeFile(`${dir}/.fresh.tmp`, 'new');
+    await rename(`${dir}/.fresh.tmp`, `${dir}/fresh.txt`);
+    await c.waitFor((e) => e.path === `${dir}/fresh.txt`);
+    expect(c.events.filter((e) => e.path === file).map((e) => e.type)).toEqual(['modify']);
+    expect(c.events.filter((e) => e.path === `${dir}/fresh.txt`).map((e) => e.type)).toEqual(['create']);
+  });
+
   it('maps a rename to delete + create and follows a watched directory that is deleted and re-created', async () => {
     const watched = `${dir}/w`;
     await mkdir(watched);

@@ -1,4 +1,4 @@
-import { DisposedError, quoteShellArg, type Sandbox, type WatchEventType } from '@kode/core';
+import { DisposedError, quoteShellArg, type Sandbox } from '@kode/core';
 import { expectError } from '../support/errors';
 import { delay, waitUntil } from '../support/wait';
 import { WatchRecorder } from '../support/watch-recorder';
@@ -27,15 +27,6 @@ async function expectQuiet(ctx: CaseContext, quiet: WatchRecorder): Promise<void
 /** A command writing `count` files named `f-<n>.txt` into `dir` in one go. */
 function burstCommand(dir: string, count: number): string {
   return `cd ${quoteShellArg(dir)} && i=0; while [ "$i" -lt ${count} ]; do printf "%s" "$i" > "f-$i.txt"; i=$((i+1)); done`;
-}
-
-/**
- * Event types accepted for a change to an existing file. Polling compares snapshots, so it must
- * say `modify`; a native watch sees an atomic replacement (write to a temp file, rename over the
- * target, which is how backends write) as the new file moving in, so `create` is accepted there.
- */
-function modifyTypes(ctx: CaseContext): readonly WatchEventType[] {
-  return ctx.watchMode === 'native' ? ['modify', 'create'] : ['modify'];
 }
 
 function watchDir(ctx: CaseContext, name = 'watched'): Promise<string> {
@@ -70,14 +61,23 @@ export const watchCases: readonly ConformanceCase[] = [
   {
     id: 'watch.modify',
     group: 'watch',
-    title: 'changing an existing file emits modify (native: modify, or create for an atomic replacement)',
+    title: 'fs.write over an existing file emits modify in every mode (never create), and no event for any other path (a backend\'s own temporary files never reach a listener)',
     async run(ctx) {
       const dir = await watchDir(ctx);
-      await ctx.sandbox.fs.write(`${dir}/existing.txt`, 'v1');
+      const file = `${dir}/existing.txt`;
+      const marker = `${dir}/marker.txt`;
+      await ctx.sandbox.fs.write(file, 'v1');
       const rec = await WatchRecorder.start(ctx.sandbox, [dir]);
       try {
-        await ctx.sandbox.fs.write(`${dir}/existing.txt`, 'version two, longer');
-        await rec.waitFor(`${dir}/existing.txt`, { types: modifyTypes(ctx), timeoutMs: ctx.tolerances.watchLatencyMs });
+        await ctx.sandbox.fs.write(file, 'version two, longer');
+        await rec.waitFor(file, { types: ['modify'], timeoutMs: ctx.tolerances.watchLatencyMs });
+        // A later change that arrives proves everything the overwrite caused has been delivered.
+        await ctx.sandbox.fs.write(marker, 'm');
+        await rec.waitFor(marker, { timeoutMs: ctx.tolerances.watchLatencyMs });
+        const types = rec.events.filter((e) => e.path === file).map((e) => e.type);
+        ctx.expect(types.filter((type) => type !== 'modify'), `event types for ${file}: ${types.join(', ')}`).toEqual([]);
+        const others = rec.events.filter((e) => e.path !== file && e.path !== marker).map((e) => `${e.type} ${e.path}`);
+        ctx.expect(others, 'events for paths the test never touched').toEqual([]);
       } finally {
         await unwatch(ctx.sandbox, rec);
       }
@@ -151,7 +151,7 @@ export const watchCases: readonly ConformanceCase[] = [
       const rec = await WatchRecorder.start(ctx.sandbox, [dir]);
       try {
         await ctx.sandbox.fs.write(`${dir}/a/b/c/deep.txt`, 'version two');
-        await rec.waitFor(`${dir}/a/b/c/deep.txt`, { types: modifyTypes(ctx), timeoutMs: ctx.tolerances.watchLatencyMs });
+        await rec.waitFor(`${dir}/a/b/c/deep.txt`, { types: ['modify'], timeoutMs: ctx.tolerances.watchLatencyMs });
       } finally {
         await unwatch(ctx.sandbox, rec);
       }

@@ -1,29 +1,16 @@
 import { type ChildProcess } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  BackendError,
-  DEFAULT_MAX_OUTPUT_BYTES,
-  InvalidArgumentError,
-  type ProcessOutput,
-  type ProcessOutputOptions,
-  type ProcessSignal,
-  type ProcessStatus,
-  type SandboxProcesses,
-  type StartedProcess,
-  type StartProcessOptions,
-  type WaitProcessOptions,
-} from '@kode/core';
-import { LOCAL_KIND, validateMs } from './local-config';
+import { BackendError, clampTimerMs, DEFAULT_MAX_OUTPUT_BYTES, InvalidArgumentError, type ProcessOutput, type ProcessSignal, type ProcessStatus } from '@kode/core';
+import type { DriverProcesses, DriverStartRequest } from '@kode/driver';
+import { LOCAL_KIND } from './local-config';
 import { exitCodeOf, type ProcessGroup, spawnGroup } from './process-group';
 import { spawnFailure } from './run-command';
 
-/** What {@link LocalProcesses} needs from its sandbox. */
+/** What {@link LocalDriverProcesses} needs from its driver. */
 export interface ProcessHost {
-  /** Throws `NotInitializedError`/`DisposedError` unless the sandbox is ready. */
-  assertReady(): void;
-  /** Confined, existing working directory and merged environment for a command. */
-  prepare(options: { cwd?: string | undefined; env?: Record<string, string> | undefined }): Promise<{ cwd: string; env: NodeJS.ProcessEnv }>;
+  /** The existing real directory and merged environment (`process.env` + config `env` + `env`) for a command. */
+  prepare(request: { cwd: string; env: Record<string, string> | undefined }): Promise<{ cwd: string; env: NodeJS.ProcessEnv }>;
   /** Directory (existing, private to the sandbox) for output logs. */
   logDir(): string;
 }
@@ -37,8 +24,6 @@ interface ProcessEntry {
   code: number | undefined;
   exited: Promise<void>;
 }
-
-const SIGNALS: readonly ProcessSignal[] = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGHUP'];
 
 /** Bytes returned by one `output()` call at most; page on with the returned cursor. */
 export const MAX_OUTPUT_CHUNK_BYTES = DEFAULT_MAX_OUTPUT_BYTES;
@@ -54,12 +39,13 @@ function completeUtf8Length(bytes: Uint8Array): number {
 }
 
 /**
- * Background processes of a `LocalSandbox`: each runs `bash -c` in its own process group,
+ * `DriverProcesses` of the local driver: each process runs `bash -c` in its own process group,
  * detached from the call that started it, with stdout and stderr appended to one log file (so
  * they interleave in true write order) that `output` reads by byte cursor. Processes are children
  * of this Node process: they do not survive it, and ids do not survive a new sandbox instance.
+ * Argument checks are the front's.
  */
-export class LocalProcesses implements SandboxProcesses {
+export class LocalDriverProcesses implements DriverProcesses {
   private readonly entries = new Map<string, ProcessEntry>();
   private counter = 0;
 
@@ -67,15 +53,13 @@ export class LocalProcesses implements SandboxProcesses {
   constructor(private readonly host: ProcessHost) {}
 
   /**
-   * Starts `command` and returns its id once it is running.
-   * @throws InvalidArgumentError for a bad command or options; FileNotFoundError for a missing cwd;
-   * PathOutsideSandboxError for a cwd outside the sandbox; BackendError when bash cannot start
+   * Starts `request.command` and returns its id (`proc-<n>`) once it is running.
+   * @throws FileNotFoundError for a missing cwd; InvalidArgumentError when cwd is not a directory;
+   * BackendError when bash cannot start
    */
-  async start(command: string, options: StartProcessOptions = {}): Promise<StartedProcess> {
-    this.host.assertReady();
-    if (typeof command !== 'string') throw new InvalidArgumentError('command must be a string.', { backend: LOCAL_KIND });
-    const { cwd, env } = await this.host.prepare(options);
-    this.host.assertReady();
+  async start(request: DriverStartRequest): Promise<{ id: string }> {
+    const { command } = request;
+    const { cwd, env } = await this.host.prepare(request);
     const id = `proc-${++this.counter}`;
     const logPath = join(this.host.logDir(), `${id}.log`);
     const log = await open(logPath, 'a');
@@ -118,15 +102,11 @@ export class LocalProcesses implements SandboxProcesses {
    * Output written since `cursor` (a byte offset; default 0), stdout and stderr interleaved.
    * At most {@link MAX_OUTPUT_CHUNK_BYTES} per call; while the process runs, a UTF-8 character
    * split at the end is held back until it is complete.
-   * @throws InvalidArgumentError for an unknown id or a bad cursor
+   * @throws InvalidArgumentError for an unknown id or a cursor past the end
    */
-  async output(id: string, options: ProcessOutputOptions = {}): Promise<ProcessOutput> {
-    this.host.assertReady();
+  async output(id: string, options: { cursor: number }): Promise<ProcessOutput> {
     const entry = this.entry(id);
-    const cursor = options.cursor ?? 0;
-    if (!Number.isInteger(cursor) || cursor < 0) {
-      throw new InvalidArgumentError(`cursor must be a non-negative integer byte offset, got ${String(cursor)}.`, { backend: LOCAL_KIND });
-    }
+    const { cursor } = options;
     const running = entry.running;
     const code = entry.code;
     const size = (await stat(entry.logPath)).size;
@@ -149,16 +129,14 @@ export class LocalProcesses implements SandboxProcesses {
   }
 
   /**
-   * Resolves when the process exits, or after `timeoutMs` with `running: true`. Aborting `signal`
-   * stops the wait (not the process) and rejects with `signal.reason`.
-   * @throws InvalidArgumentError for an unknown id or a bad timeout
+   * Resolves when the process exits, or after `timeoutMs` (`0`: no limit) with `running: true`.
+   * Aborting `signal` stops the wait (not the process) and rejects with `signal.reason`.
+   * @throws InvalidArgumentError for an unknown id
    */
-  async wait(id: string, options: WaitProcessOptions = {}): Promise<ProcessStatus> {
-    this.host.assertReady();
+  async wait(id: string, options: { timeoutMs: number; signal: AbortSignal }): Promise<ProcessStatus> {
     const entry = this.entry(id);
-    const timeoutMs = validateMs(options.timeoutMs, { name: 'timeoutMs' });
-    const { signal } = options;
-    if (signal?.aborted) throw signal.reason;
+    const { timeoutMs, signal } = options;
+    if (signal.aborted) throw signal.reason;
     if (entry.running) {
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
@@ -166,16 +144,14 @@ export class LocalProcesses implements SandboxProcesses {
         await Promise.race([
           entry.exited,
           new Promise<void>((resolve, reject) => {
-            if (timeoutMs !== undefined) timer = setTimeout(resolve, timeoutMs);
-            if (signal) {
-              onAbort = () => reject(signal.reason as Error);
-              signal.addEventListener('abort', onAbort, { once: true });
-            }
+            if (timeoutMs > 0) timer = setTimeout(resolve, clampTimerMs(timeoutMs));
+            onAbort = () => reject(signal.reason as Error);
+            signal.addEventListener('abort', onAbort, { once: true });
           }),
         ]);
       } finally {
         clearTimeout(timer);
-        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        if (onAbort) signal.removeEventListener('abort', onAbort);
       }
     }
     return this.status(entry);
@@ -186,24 +162,19 @@ export class LocalProcesses implements SandboxProcesses {
    * and, like `'SIGKILL'`, resolves once the group is gone; `'SIGINT'`/`'SIGHUP'` are only sent.
    * Children left behind by a finished command are still in its group and are killed too.
    * Idempotent: a finished process whose group is empty is left alone.
-   * @throws InvalidArgumentError for an unknown id or signal
+   * @throws InvalidArgumentError for an unknown id
    */
-  async kill(id: string, signal: ProcessSignal = 'SIGTERM'): Promise<void> {
-    this.host.assertReady();
+  async kill(id: string, signal: ProcessSignal): Promise<void> {
     const entry = this.entry(id);
-    if (!SIGNALS.includes(signal)) {
-      throw new InvalidArgumentError(`signal must be one of ${SIGNALS.join(', ')}, got ${JSON.stringify(signal)}.`, { backend: LOCAL_KIND });
-    }
     await this.signal(entry, signal);
   }
 
   /** Every process started by this sandbox, in start order. */
   async list(): Promise<ProcessStatus[]> {
-    this.host.assertReady();
     return Promise.resolve([...this.entries.values()].map((entry) => this.status(entry)));
   }
 
-  /** Kills every process group still alive (SIGTERM, then SIGKILL after a grace). Used by `dispose()`. */
+  /** Kills every process group still alive (SIGTERM, then SIGKILL after a grace). Used by the driver's `stop`. */
   async killAll(): Promise<void> {
     await Promise.all([...this.entries.values()].map((entry) => this.signal(entry, 'SIGTERM')));
   }
@@ -223,7 +194,7 @@ export class LocalProcesses implements SandboxProcesses {
   }
 
   private entry(id: string): ProcessEntry {
-    const entry = typeof id === 'string' ? this.entries.get(id) : undefined;
+    const entry = this.entries.get(id);
     if (!entry) throw new InvalidArgumentError(`Unknown process id ${JSON.stringify(id)}.`, { backend: LOCAL_KIND, hint: 'Use an id returned by processes.start() on this sandbox.' });
     return entry;
   }
