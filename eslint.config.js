@@ -10,10 +10,13 @@ const allowed = {
   local: ['core', 'watch'],
   opensandbox: ['core', 'watch'],
   'opensandbox-emulator': [],
-  tools: ['core'],
+  // testkit: only src/conformance-cases.ts (`@kode/tools/conformance`, testkit an optional peer).
+  tools: ['core', 'testkit'],
   testkit: ['core'],
   e2b: ['core', 'watch'],
   'e2b-emulator': ['opensandbox-emulator'],
+  // The backends are loaded on demand by the configured `kind` (optional peers).
+  mcp: ['core', 'tools', 'local', 'opensandbox', 'e2b'],
 };
 const all = Object.keys(allowed);
 
