@@ -15,7 +15,7 @@ const allowed = {
   testkit: ['core'],
   e2b: ['core', 'watch'],
   'e2b-emulator': ['opensandbox-emulator'],
-  // The backends are loaded on demand by the configured `kind` (optional peers).
+  // The backends are dependencies, imported on demand by the configured `kind`.
   mcp: ['core', 'tools', 'local', 'opensandbox', 'e2b'],
 };
 const all = Object.keys(allowed);

@@ -90,7 +90,7 @@ export async function importBackend(kind: string): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
       throw new InvalidArgumentError(`The sandbox kind "${kind}" needs ${packageName}, which is not installed.`, {
-        hint: `npm install ${packageName} (next to @kode/mcp).`,
+        hint: `Install ${packageName} (a dependency of @kode/mcp; a bundler may have left it out).`,
         cause: error,
       });
     }
