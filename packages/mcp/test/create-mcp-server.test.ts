@@ -75,6 +75,17 @@ describe('createMcpServer (SDK client over an in-memory transport)', () => {
     expect(second.structuredContent).toMatchObject({ ok: true, data: { output: '' } });
   });
 
+  it('aborts the call when the client cancels the request: the running command is killed', async () => {
+    const controller = new AbortController();
+    const pending = client.callTool({ name: 'bash_run', arguments: { cmd: 'echo $$ > pid.txt; sleep 30' } }, undefined, { signal: controller.signal });
+    const pidText = () => readFile(join(dir.dir, 'pid.txt'), 'utf8').catch(() => '');
+    await expect.poll(pidText, { timeout: 10_000 }).toMatch(/^\d+\n$/);
+    const pid = Number((await pidText()).trim());
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await expect.poll(() => alive(pid), { timeout: 15_000 }).toBe(false);
+  });
+
   it('throws InvalidArgumentError for a missing sandbox, a state of another sandbox, or state with settings', () => {
     // @ts-expect-error -- sandbox is required
     expect(() => createMcpServer({})).toThrow(InvalidArgumentError);
@@ -83,3 +94,13 @@ describe('createMcpServer (SDK client over an in-memory transport)', () => {
     expect(() => createMcpServer({ sandbox, state: createToolState({ sandbox }), settings: {} })).toThrow(/not both/);
   });
 });
+
+/** Whether host process `pid` still runs (a zombie counts as gone). */
+async function alive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
