@@ -169,7 +169,6 @@ function isNetworkFailure(error: unknown): boolean {
 }
 
 function hintFor(code: SandboxErrorCode, context: OpenSandboxErrorContext, evidence: { status: number | undefined; detail: string }): string | undefined {
-  if (looksLikeHtml(evidence.detail) && code !== 'CONNECTION_FAILED') return OPEN_SANDBOX_HINTS.NOT_AN_OPENSANDBOX_ENDPOINT;
   switch (code) {
     case 'IMAGE_PULL_FAILED':
     case 'SANDBOX_START_FAILED':
@@ -192,7 +191,7 @@ function hintFor(code: SandboxErrorCode, context: OpenSandboxErrorContext, evide
     case 'PATH_OUTSIDE_SANDBOX':
       return undefined;
     case 'BACKEND_ERROR':
-      return evidence.status === 404 && context.sandboxId === undefined ? OPEN_SANDBOX_HINTS.NOT_AN_OPENSANDBOX_ENDPOINT : undefined;
+      return looksLikeHtml(evidence.detail) || (evidence.status === 404 && context.sandboxId === undefined) ? OPEN_SANDBOX_HINTS.NOT_AN_OPENSANDBOX_ENDPOINT : undefined;
   }
 }
 
