@@ -90,6 +90,18 @@ describe('aiSdkTools', () => {
     expect(result.steps[0]?.toolResults[0]?.output).toMatchObject({ ok: false, error: { code: 'FILE_NOT_FOUND' } });
   });
 
+  it('leaves input that fails the schema to the SDK, which reports it to the model as a tool error naming the field', async () => {
+    const model = new MockLanguageModelV4({
+      doGenerate: [toolCallTurn('call-1', 'fs_read', { path: 'a.txt', offset: 'ten' }), textTurn('I will fix my call.')],
+    });
+    const result = await generateText({ model, tools: aiSdkTools(local.sandbox), prompt: 'Read a.txt', stopWhen: isStepCount(3) });
+    const errors = result.steps[0]?.content.filter((part) => part.type === 'tool-error') ?? [];
+    expect(errors).toHaveLength(1);
+    expect(String((errors[0] as { error: unknown }).error)).toContain('offset');
+    expect(JSON.stringify(model.doGenerateCalls[1]?.prompt)).toContain('offset');
+    expect(result.text).toBe('I will fix my call.');
+  });
+
   it('passes the SDK abort signal to the tool: a running command is killed and the result is ABORTED', async () => {
     const tools = aiSdkTools(local.sandbox);
     const controller = new AbortController();
