@@ -12,10 +12,13 @@ const allowed = {
   opensandbox: ['core', 'watch', 'driver'],
   isolation: [],
   'opensandbox-emulator': ['isolation'],
-  tools: ['core'],
+  // testkit: only src/conformance-cases.ts (`@kode/tools/conformance`, testkit an optional peer).
+  tools: ['core', 'testkit'],
   testkit: ['core'],
   e2b: ['core', 'watch', 'driver'],
   'e2b-emulator': ['opensandbox-emulator', 'isolation'],
+  // The backends are dependencies, imported on demand by the configured `kind`.
+  mcp: ['core', 'tools', 'local', 'opensandbox', 'e2b'],
 };
 const all = Object.keys(allowed);
 

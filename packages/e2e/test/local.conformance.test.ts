@@ -3,7 +3,7 @@
 // and a file test/<backend>.conformance.test.ts calling describeConformance (see the testkit README).
 import { describeConformance } from '@kode/testkit';
 import { afterAll } from 'vitest';
-import { toolsConformanceCases } from '../src/tools-cases';
+import { toolsConformanceCases } from '@kode/tools/conformance';
 import { localConformanceTarget } from './targets/local-target';
 
 const target = localConformanceTarget({

@@ -2,7 +2,7 @@
 // execd on its own loopback port), plus the `tools` group. The server-proxy and gateway routings
 // run the kit in their own files.
 import { describeConformance } from '@kode/testkit';
-import { toolsConformanceCases } from '../src/tools-cases';
+import { toolsConformanceCases } from '@kode/tools/conformance';
 import { openSandboxConformanceTarget } from './targets/opensandbox-target';
 
 describeConformance(openSandboxConformanceTarget('direct', { extraCases: toolsConformanceCases }));

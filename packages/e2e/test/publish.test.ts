@@ -6,7 +6,8 @@
 //   1. a user's: `npm install @kode/opensandbox` alone, then the seed's quick start as ESM, as
 //      CommonJS and as TypeScript (tsc --noEmit under node16 and bundler, then run with tsx),
 //      against an emulator started here; plus the installed `kode-sandbox doctor` bin;
-//   2. a backend author's: `npm install @kode/testkit @kode/local vitest`, then the kit against
+//   2. a backend author's: `npm install @kode/testkit @kode/tools @kode/local vitest`, then the
+//      kit (with the tools group from `@kode/tools/conformance`) against
 //      LocalSandbox with vitest.
 // Every step is bounded and prints its progress; Verdaccio, the emulator and the temp folders
 // are removed whatever happens. Set KODE_KEEP_PUBLISH_TMP=1 to keep the temp folder.
@@ -87,12 +88,13 @@ function copyTrackedFiles(target: string): number {
   return copied;
 }
 
-/** The backend author's test file: the kit against LocalSandbox, as the testkit README shows it. */
+/** The backend author's test file: the kit (with the tools group) against LocalSandbox, as the testkit README shows it. */
 const AUTHOR_TEST = `import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSandbox } from '@kode/local';
 import { describeConformance } from '@kode/testkit';
+import { toolsConformanceCases } from '@kode/tools/conformance';
 import { afterAll } from 'vitest';
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'kit-as-author-')));
@@ -106,6 +108,7 @@ describeConformance({
     mkdirSync(workDir);
     return new LocalSandbox({ kind: 'local', workDir, ...(options.watch ? { watch: options.watch } : {}) });
   },
+  extraCases: toolsConformanceCases,
 });
 `;
 
@@ -118,8 +121,8 @@ function startAuthorInstall(): Promise<RunResult> {
   writeFileSync(join(author, 'package.json'), `${JSON.stringify({ name: 'fresh-backend-author', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
   writeFileSync(join(author, '.npmrc'), `registry=${registry!.url}\n`);
   writeFileSync(join(author, 'test', 'local.conformance.test.ts'), AUTHOR_TEST);
-  return step('npm install @kode/testkit @kode/local vitest (fresh project, in the background)', () =>
-    sh('npm', ['install', '--save-dev', '@kode/testkit', '@kode/local', 'vitest@^3.2.0', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: author, timeoutMs: 300_000 }),
+  return step('npm install @kode/testkit @kode/tools @kode/local vitest (fresh project, in the background)', () =>
+    sh('npm', ['install', '--save-dev', '@kode/testkit', '@kode/tools', '@kode/local', 'vitest@^3.2.0', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: author, timeoutMs: 300_000 }),
   );
 }
 
@@ -266,14 +269,14 @@ describe.sequential('publishing with changesets to a real registry', () => {
     it('runs the installed kode-sandbox doctor bin', async () => {
       const result = await sh(join(consumer, 'node_modules', '.bin', 'kode-sandbox'), ['doctor'], { cwd: consumer, env: env(), timeoutMs: 90_000 });
       process.stdout.write(indent(`$ npx kode-sandbox doctor\n${result.stdout}`));
-      expect(result.stdout).toContain('All 6 checks passed.');
+      expect(result.stdout).toContain('All 7 checks passed.');
       const version = await sh(join(consumer, 'node_modules', '.bin', 'kode-sandbox'), ['--version'], { cwd: consumer, timeoutMs: 30_000 });
       expect(version.stdout.trim()).toBe(published.get('@kode/opensandbox'));
     });
   });
 
-  describe('a backend author installs @kode/testkit and @kode/local', () => {
-    it('runs the conformance kit against LocalSandbox with vitest', async () => {
+  describe('a backend author installs @kode/testkit, @kode/tools and @kode/local', () => {
+    it('runs the conformance kit, with the tools group from @kode/tools/conformance, against LocalSandbox with vitest', async () => {
       expect(published.size, 'the release step must have succeeded').toBeGreaterThan(0);
       const install = await authorInstall!;
       process.stdout.write(indent(install.stdout));
@@ -307,6 +310,9 @@ describe.sequential('publishing with changesets to a real registry', () => {
       expect(failed, 'cases that failed in the installed kit').toEqual([]);
       expect(json.numFailedTests).toBe(0);
       expect(json.numPassedTests).toBeGreaterThan(20);
+      const toolsCases = json.testResults.flatMap((file) => file.assertionResults).filter((test) => / tools\.[a-z-]+/.test(test.fullName));
+      expect(toolsCases.length, 'tools.* cases from @kode/tools/conformance').toBeGreaterThan(5);
+      expect(toolsCases.every((test) => test.status === 'passed')).toBe(true);
       expect(kit.code).toBe(0);
     }, 660_000);
   });

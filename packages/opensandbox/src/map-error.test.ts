@@ -71,6 +71,34 @@ describe('mapOpenSandboxError', () => {
     expect(mapOpenSandboxError(api(404, 'DOCKER::SANDBOX_NOT_FOUND', 'gone'), { operation: 'exec', cwd: '/x' }).code).toBe('SANDBOX_NOT_FOUND');
   });
 
+  it('maps a bare 404 while creating (no sandbox id given) to BACKEND_ERROR with the endpoint hint, not SANDBOX_NOT_FOUND', () => {
+    const cause = new SandboxApiException({ message: 'Create sandbox failed', statusCode: 404, error: new SdkError('UNEXPECTED_RESPONSE', 'Create sandbox failed'), rawBody: 'Not Found' });
+    const error = mapOpenSandboxError(cause, { operation: 'create a sandbox from image ubuntu' });
+    expect(error.code).toBe('BACKEND_ERROR');
+    expect(error.hint).toBe(OPEN_SANDBOX_HINTS.NOT_AN_OPENSANDBOX_ENDPOINT);
+    expect(error.hint).not.toContain('sandboxId');
+  });
+
+  it('names another server\'s HTML page by its title instead of putting the page into the message', () => {
+    const page = `<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></head><body>${'<p>lorem ipsum</p>'.repeat(500)}</body></html>`;
+    for (const status of [404, 500, 502]) {
+      const cause = new SandboxApiException({ message: `Create sandbox failed: ${page}`, statusCode: status, error: new SdkError('UNEXPECTED_RESPONSE', 'x'), rawBody: page });
+      const error = mapOpenSandboxError(cause, { operation: 'create a sandbox' });
+      expect(error.message.length).toBeLessThan(400);
+      expect(error.message).toContain('an HTML page titled "Welcome to nginx!"');
+      expect(error.message).not.toContain('lorem ipsum');
+    }
+    const ok = mapOpenSandboxError(new SyntaxError('Unexpected token \'<\', "<!DOCTYPE "... is not valid JSON'), { operation: 'create a sandbox' });
+    expect(ok.hint).toBe(OPEN_SANDBOX_HINTS.NOT_AN_OPENSANDBOX_ENDPOINT);
+  });
+
+  it('cuts a long non-JSON body to one line of 300 characters', () => {
+    const body = `error: ${'x'.repeat(1000)}\n\nmore`;
+    const error = mapOpenSandboxError(new SandboxApiException({ message: 'Create sandbox failed', statusCode: 500, error: new SdkError('UNEXPECTED_RESPONSE', 'x'), rawBody: body }), { operation: 'create' });
+    expect(error.message).toMatch(/… \(\d+ more characters\)/);
+    expect(error.message.length).toBeLessThan(450);
+  });
+
   it('maps a 404 without a path to SANDBOX_NOT_FOUND', () => {
     const error = mapOpenSandboxError(api(404, 'UNEXPECTED_RESPONSE', 'Get sandbox endpoint failed'), { operation: 'connect', sandboxId: 'abc' });
     expect(SandboxNotFoundError.isInstance(error)).toBe(true);

@@ -41,7 +41,30 @@ export const OPEN_SANDBOX_HINTS = {
   REQUEST_TIMEOUT: 'Raise `requestTimeoutSeconds` (default 30 s; it also bounds file uploads and downloads).',
   RATE_LIMITED: 'The server refused the call for rate or quota reasons; retry after a back-off.',
   INVALID_ARGUMENT: 'The server rejected the request; check the options named in the message.',
+  NOT_AN_OPENSANDBOX_ENDPOINT:
+    'Nothing at `endpoint` speaks the OpenSandbox API: set it to the server\'s root URL (e.g. http://127.0.0.1:8080, without /v1 or any other path), and check that no other web server or proxy answers on that address.',
 } as const;
+
+/** Longest server text kept in a message; longer bodies are cut (an HTML page is only named). */
+const MAX_BODY_CHARS = 300;
+
+/**
+ * A server's non-JSON answer, fit for a one-line message: an HTML page is named by its title, not
+ * reproduced; other text is collapsed to one line and cut at {@link MAX_BODY_CHARS}.
+ */
+export function summariseBody(body: string): string {
+  if (/^\s*<(!doctype\s+html|html[\s>])/i.test(body) || /<\/(html|body|head)>/i.test(body)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.replace(/\s+/g, ' ').trim();
+    return `an HTML page${title ? ` titled ${JSON.stringify(title.slice(0, 80))}` : ''} (${body.length} characters), not an OpenSandbox API answer`;
+  }
+  const line = body.replace(/\s+/g, ' ').trim();
+  return line.length <= MAX_BODY_CHARS ? line : `${line.slice(0, MAX_BODY_CHARS)}… (${line.length - MAX_BODY_CHARS} more characters)`;
+}
+
+/** Whether `text` shows that the answer was an HTML page rather than the API's JSON. */
+function looksLikeHtml(text: string): boolean {
+  return /an HTML page|Unexpected token '<'/.test(text);
+}
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -105,7 +128,8 @@ function serverMessage(e: SdkExceptionShape): string | undefined {
     try {
       body = JSON.parse(body) as unknown;
     } catch {
-      return text(body);
+      const raw = text(body);
+      return raw === undefined ? undefined : summariseBody(raw);
     }
   }
   if (typeof body === 'object' && body !== null) {
@@ -131,7 +155,9 @@ function codeFromApiException(e: SdkExceptionShape, status: number | undefined, 
   if (status === 401 || status === 403 || code === 'MISSING_API_KEY' || code === 'INVALID_API_KEY') return 'AUTHENTICATION_FAILED';
   if (code.endsWith('SANDBOX_NOT_FOUND')) return 'SANDBOX_NOT_FOUND';
   if (code === 'FILE_NOT_FOUND') return 'FILE_NOT_FOUND';
-  if (status === 404) return context.path !== undefined ? 'FILE_NOT_FOUND' : 'SANDBOX_NOT_FOUND';
+  // A bare 404 names a missing sandbox only when the call was about one; otherwise (creating a
+  // sandbox) the URL is wrong: an endpoint with a path, or another server.
+  if (status === 404) return context.path !== undefined ? 'FILE_NOT_FOUND' : context.sandboxId !== undefined ? 'SANDBOX_NOT_FOUND' : 'BACKEND_ERROR';
   if (status === 429) return 'RATE_LIMITED';
   if (status === 408 || status === 504) return 'REQUEST_TIMEOUT';
   if (status === 502) return 'CONNECTION_FAILED';
@@ -156,7 +182,7 @@ function isNetworkFailure(error: unknown): boolean {
   return false;
 }
 
-function hintFor(code: SandboxErrorCode, context: OpenSandboxErrorContext): string | undefined {
+function hintFor(code: SandboxErrorCode, context: OpenSandboxErrorContext, evidence: { status: number | undefined; detail: string }): string | undefined {
   switch (code) {
     case 'IMAGE_PULL_FAILED':
     case 'SANDBOX_START_FAILED':
@@ -177,8 +203,9 @@ function hintFor(code: SandboxErrorCode, context: OpenSandboxErrorContext): stri
     case 'UNSUPPORTED':
     case 'FILE_NOT_FOUND':
     case 'PATH_OUTSIDE_SANDBOX':
-    case 'BACKEND_ERROR':
       return undefined;
+    case 'BACKEND_ERROR':
+      return looksLikeHtml(evidence.detail) || (evidence.status === 404 && context.sandboxId === undefined) ? OPEN_SANDBOX_HINTS.NOT_AN_OPENSANDBOX_ENDPOINT : undefined;
   }
 }
 
@@ -193,7 +220,9 @@ export function mapOpenSandboxError(error: unknown, context: OpenSandboxErrorCon
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as SdkExceptionShape;
   const requestId = text(e.requestId);
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
-  const baseMessage = text(e.message) ?? (typeof error === 'string' ? error : 'unknown error');
+  const rawMessage = text(e.message) ?? (typeof error === 'string' ? error : 'unknown error');
+  // The SDK may put a whole response body (e.g. another server's HTML page) into its message.
+  const baseMessage = rawMessage.length > MAX_BODY_CHARS || /<html|<!doctype/i.test(rawMessage) ? summariseBody(rawMessage) : rawMessage;
 
   let code: SandboxErrorCode;
   let detail = baseMessage;
@@ -221,7 +250,7 @@ export function mapOpenSandboxError(error: unknown, context: OpenSandboxErrorCon
 
   const where = code === 'CONNECTION_FAILED' && context.endpoint ? ` (endpoint ${context.endpoint})` : '';
   const message = redactSecrets(`OpenSandbox: ${context.operation} failed${where}: ${detail}`, context.secrets ?? []);
-  const hint = hintFor(code, context);
+  const hint = hintFor(code, context, { status, detail });
   const retryable = status !== undefined ? RETRYABLE_STATUSES.has(status) : undefined;
   return createSandboxError(code, message, {
     backend: 'opensandbox',

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -118,6 +119,33 @@ describe('errors (emulator fault injection and configuration)', () => {
     expect((error as SandboxNotFoundError).sandboxId).toBe('00000000-0000-4000-8000-000000000000');
     expect(error.hint).toBe(OPEN_SANDBOX_HINTS.SANDBOX_NOT_FOUND);
     expect(error.requestId).toMatch(/\S/);
+  });
+
+  it('an endpoint with a wrong path raises BackendError with the endpoint hint, not SandboxNotFoundError about a sandboxId never given', async () => {
+    const sandbox = new OpenSandbox({ ...fixture.options(), endpoint: `${fixture.emulator.url}/wrong/path` });
+    const error = await rejection(() => sandbox.init());
+    expect(BackendError.isInstance(error)).toBe(true);
+    expect(error.message).toContain('HTTP 404');
+    expect(error.hint).toBe(OPEN_SANDBOX_HINTS.NOT_AN_OPENSANDBOX_ENDPOINT);
+    expect(error.hint).not.toContain('sandboxId');
+    expectNoSecret(error);
+  });
+
+  it('an endpoint that is another web server gives a short message naming its page, not the page', async () => {
+    const page = `<!DOCTYPE html><html><head><title>Some other app</title></head><body>${'<div>content</div>'.repeat(500)}</body></html>`;
+    const web = createHttpServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end(page));
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(web.address() as { port: number }).port}`;
+      const error = await rejection(() => new OpenSandbox({ kind: 'opensandbox', endpoint, apiKey: API_KEY }).init());
+      expect(error.code).toBe('BACKEND_ERROR');
+      expect(error.message).toContain('an HTML page titled "Some other app"');
+      expect(error.message).not.toContain('<div>');
+      expect(error.message.length).toBeLessThan(400);
+      expect(error.hint).toBe(OPEN_SANDBOX_HINTS.NOT_AN_OPENSANDBOX_ENDPOINT);
+    } finally {
+      await new Promise<void>((resolve) => web.close(() => resolve()));
+    }
   });
 
   it('a slow request past requestTimeoutSeconds raises RequestTimeoutError', async () => {

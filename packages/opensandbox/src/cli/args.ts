@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { InvalidArgumentError } from '@kode/core';
+import { InvalidArgumentError, type WatchMode } from '@kode/core';
 import { resolveOptions } from '../options';
 
 /** What `kode-sandbox doctor` checks against, after flags, environment fallbacks and defaults. */
@@ -14,6 +14,8 @@ export interface DoctorSettings {
   image: string;
   /** Whether the user's configuration routes execd traffic through the server. */
   useServerProxy: boolean;
+  /** The user's `watch.mode` (default `'polling'`, as the backend's): only `'native'` needs `inotifywait`. */
+  watchMode: WatchMode;
   /** Print a JSON report on stdout instead of step lines. */
   json: boolean;
 }
@@ -26,14 +28,17 @@ export const USAGE = `Usage: kode-sandbox doctor [options]
 
 Checks, in order, that an OpenSandbox server is usable from this machine: the endpoint answers,
 the API key is accepted, a sandbox can be created from the image and disposed, inotifywait exists
-in it (so watch.mode 'native' will not fall back to polling), and its execd endpoint is reachable
-directly (otherwise use useServerProxy: true). Exit code 0 only when every check passes.
+in it (needed only by watch.mode 'native'; otherwise a warning), its execd endpoint is reachable
+directly (otherwise use useServerProxy: true), and a second sandbox gets an execd of its own (a
+Docker server in host network mode gives every sandbox the first one's). Exit code 0 only when
+every check passes (warnings pass).
 
 Options:
   --endpoint <url>      Server URL (default: $OPEN_SANDBOX_ENDPOINT, then http://localhost:8080)
   --api-key <key>       API key (default: $OPEN_SANDBOX_API_KEY; prefer the variable, argv is visible to other users)
   --image <image>       Image of the test sandbox (default: $OPEN_SANDBOX_IMAGE, then ubuntu)
   --use-server-proxy    Your configuration sets useServerProxy: true (direct execd access is then optional)
+  --watch <mode>        Your watch.mode: polling (default), native or off (only native needs inotifywait)
   --json                Print a JSON report instead of step lines
   -h, --help            Show this help
   -v, --version         Show the version
@@ -58,6 +63,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         'api-key': { type: 'string' },
         image: { type: 'string' },
         'use-server-proxy': { type: 'boolean' },
+        watch: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -73,6 +79,10 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (command === undefined) throw new InvalidArgumentError('Missing command.', { hint: 'Run `kode-sandbox doctor`, or `kode-sandbox --help`.' });
   if (command !== 'doctor') throw new InvalidArgumentError(`Unknown command ${JSON.stringify(command)}.`, { hint: 'The only command is `doctor`.' });
   if (rest.length > 0) throw new InvalidArgumentError(`Unexpected argument ${JSON.stringify(rest[0])}.`, { hint: 'Run `kode-sandbox --help`.' });
+  const watchMode = values.watch ?? 'polling';
+  if (watchMode !== 'polling' && watchMode !== 'native' && watchMode !== 'off') {
+    throw new InvalidArgumentError(`--watch must be polling, native or off, got ${JSON.stringify(watchMode)}.`, { hint: 'Run `kode-sandbox --help`.' });
+  }
 
   try {
     const resolved = resolveOptions({
@@ -89,6 +99,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         apiKey: resolved.apiKey === '' ? undefined : resolved.apiKey,
         image: resolved.image,
         useServerProxy: values['use-server-proxy'] === true,
+        watchMode,
         json: values.json === true,
       },
     };

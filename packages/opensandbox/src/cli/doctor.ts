@@ -1,11 +1,11 @@
 import { redactSecrets, SandboxError } from '@kode/core';
-import { OPEN_SANDBOX_HINTS } from '../map-error';
+import { OPEN_SANDBOX_HINTS, summariseBody } from '../map-error';
 import { OpenSandbox } from '../open-sandbox';
 import type { DoctorSettings } from './args';
 import type { Progress, StepOutcome } from './progress';
 
 /** The checks of `kode-sandbox doctor`, in the order they run. */
-export type DoctorCheckId = 'endpoint' | 'api-key' | 'create' | 'inotify' | 'execd-direct' | 'dispose';
+export type DoctorCheckId = 'endpoint' | 'api-key' | 'create' | 'inotify' | 'execd-direct' | 'isolation' | 'dispose';
 
 /** One check's result. */
 export interface DoctorCheck {
@@ -57,16 +57,18 @@ const NEEDS: Record<DoctorCheckId, readonly DoctorCheckId[]> = {
   create: ['api-key'],
   inotify: ['create'],
   'execd-direct': ['create'],
+  isolation: ['create'],
   dispose: ['create'],
 };
 
 const TITLES: Record<DoctorCheckId, string> = {
-  endpoint: '1/6 endpoint',
-  'api-key': '2/6 API key',
-  create: '3/6 sandbox creation',
-  inotify: '4/6 inotifywait',
-  'execd-direct': '5/6 direct execd access',
-  dispose: '6/6 disposal',
+  endpoint: '1/7 endpoint',
+  'api-key': '2/7 API key',
+  create: '3/7 sandbox creation',
+  inotify: '4/7 inotifywait',
+  'execd-direct': '5/7 direct execd access',
+  isolation: '6/7 sandbox isolation',
+  dispose: '7/7 disposal',
 };
 
 /** The seed's troubleshooting advice, split by the failure it fits. */
@@ -75,10 +77,14 @@ export const SEED_ADVICE = {
   endpointReachable: 'Verify that the OpenSandbox server endpoint is reachable from the SDK process (this machine).',
   proxySettings: 'If you use a proxy, verify the Docker daemon proxy and the OpenSandbox server network settings separately.',
   apiKey: 'If your server enables auth, prepare an API key: pass --api-key or set OPEN_SANDBOX_API_KEY (required only when server auth is enabled).',
+  apiKeyRejected:
+    'The server rejected the API key you gave: check that --api-key or OPEN_SANDBOX_API_KEY holds this server\'s key (its `[server].api_key` or OPENSANDBOX_SERVER_API_KEY), without extra spaces or quotes.',
   imagePull:
     '`DOCKER::SANDBOX_IMAGE_PULL_FAILED` or `DOCKER::SANDBOX_EXECD_START_FAILED`: Docker cannot pull the required images (the sandbox `image` and `opensandbox/execd`). The Docker daemon must be running and able to pull them.',
   inotify:
     "watch.mode='native' uses inotifywait in the sandbox container; when it is unavailable the SDK falls back to polling. Install inotify-tools in the image (Debian/Ubuntu: apt-get install -y inotify-tools), or keep watch.mode 'polling' (the default).",
+  hostNetwork:
+    "The server's Docker runtime uses host networking (`[docker].network_mode = \"host\"`, the default when `[docker]` is absent): every sandbox's execd binds the host's port 44772, so only the first sandbox has one, and a second sandbox's commands and files go to the first. Set `[docker] network_mode = \"bridge\"` in the server's config (e.g. ~/.sandbox.toml) and restart it; `useServerProxy` does not help (the server proxies to the same address).",
   serverProxy:
     'Set `useServerProxy: true` in the OpenSandbox options so execd traffic goes through the server (doctor: --use-server-proxy), or make sandbox endpoints reachable from this machine (server `[docker].host_ip` or `[server].eip`).',
 } as const;
@@ -101,6 +107,11 @@ function errorText(error: unknown): string {
   return String(error);
 }
 
+/** Advice for a server's 401/403: a rejected key is not a missing one. */
+function authAdvice(settings: DoctorSettings): string[] {
+  return settings.apiKey ? [SEED_ADVICE.apiKeyRejected] : [SEED_ADVICE.apiKey, OPEN_SANDBOX_HINTS.AUTHENTICATION_FAILED];
+}
+
 /** Advice for a failed `init()`, by error code. */
 function createAdvice(error: unknown, settings: DoctorSettings): string[] {
   if (!SandboxError.isInstance(error)) return [SEED_ADVICE.endpointReachable];
@@ -113,7 +124,7 @@ function createAdvice(error: unknown, settings: DoctorSettings): string[] {
     case 'CONNECTION_FAILED':
       return [SEED_ADVICE.endpointReachable, SEED_ADVICE.proxySettings];
     case 'AUTHENTICATION_FAILED':
-      return [SEED_ADVICE.apiKey, ...hint];
+      return authAdvice(settings);
     case 'READY_TIMEOUT':
       return hint.length > 0 ? hint : [SEED_ADVICE.serverProxy];
     case 'BACKEND_ERROR':
@@ -134,18 +145,25 @@ async function probe(url: string, init: { headers?: Record<string, string>; time
   return fetch(url, { headers: init.headers ?? {}, signal: AbortSignal.timeout(init.timeoutMs), redirect: 'manual' });
 }
 
-async function bodyCode(response: Response): Promise<{ code?: string; message?: string }> {
+async function bodyCode(response: Response): Promise<{ code?: string; message?: string; notJson?: string }> {
+  let text: string;
   try {
-    const body = (await response.json()) as { code?: unknown; message?: unknown };
-    return { ...(typeof body.code === 'string' ? { code: body.code } : {}), ...(typeof body.message === 'string' ? { message: body.message } : {}) };
+    text = await response.text();
   } catch {
     return {};
+  }
+  try {
+    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
+    return { ...(typeof body.code === 'string' ? { code: body.code } : {}), ...(typeof body.message === 'string' ? { message: body.message } : {}) };
+  } catch {
+    // Another web server's page: named, never reproduced.
+    return text.trim() === '' ? {} : { notJson: summariseBody(text) };
   }
 }
 
 /**
  * Runs the doctor's checks in order — endpoint, API key, sandbox creation, `inotifywait`,
- * direct execd access, disposal — showing each on `progress` as it runs, with the seed's
+ * direct execd access, isolation of a second sandbox, disposal — showing each on `progress` as it runs, with the seed's
  * troubleshooting advice under each failure. A failed check skips the checks that depend on it.
  * The test sandbox (created through the server proxy, so that creation does not depend on
  * direct access, which check 5 tests on its own) is always disposed. Never throws for a failed
@@ -227,8 +245,11 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
     }
     const body = await bodyCode(response);
     if (response.status === 401 || response.status === 403) {
-      const what = body.code === 'MISSING_API_KEY' || !settings.apiKey ? 'the server requires an API key and none is set' : 'the server rejected the API key';
-      throw new CheckFailure(`${what} (HTTP ${response.status}${body.code ? ` ${body.code}` : ''})`, [SEED_ADVICE.apiKey, OPEN_SANDBOX_HINTS.AUTHENTICATION_FAILED]);
+      const what = !settings.apiKey ? 'the server requires an API key and none is set' : 'the server rejected the API key';
+      throw new CheckFailure(`${what} (HTTP ${response.status}${body.code ? ` ${body.code}` : ''})`, authAdvice(settings));
+    }
+    if (body.notJson !== undefined) {
+      throw new CheckFailure(`GET /v1/sandboxes answered HTTP ${response.status} with ${body.notJson}`, [OPEN_SANDBOX_HINTS.NOT_AN_OPENSANDBOX_ENDPOINT]);
     }
     if (response.status !== 200) {
       throw new CheckFailure(`GET /v1/sandboxes answered HTTP ${response.status}${body.code ? ` ${body.code}` : ''}${body.message ? `: ${body.message}` : ''}`, [
@@ -238,22 +259,38 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
     return { detail: settings.apiKey ? 'accepted' : 'none set, and none needed (server auth is off)' };
   });
 
+  /** A test sandbox (created through the server proxy; killed on dispose). */
+  const testSandbox = () =>
+    new OpenSandbox({
+      kind: 'opensandbox',
+      endpoint: settings.endpoint,
+      ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+      image: settings.image,
+      timeoutMs: options.sandboxTimeoutMs ?? 120_000,
+      useServerProxy: true,
+      metadata: { 'created-by': 'kode-sandbox-doctor' },
+      watch: { mode: 'off' },
+      lifecycle: { disposeAction: 'kill' },
+    });
+
+  /** The direct execd endpoint the server hands out for sandbox `id`, or `undefined` when it has none. */
+  const directEndpoint = async (id: string): Promise<string | undefined> => {
+    const lookup = await probe(`${settings.endpoint}/v1/sandboxes/${encodeURIComponent(id)}/endpoints/${EXECD_PORT}`, { headers: authHeaders, timeoutMs });
+    if (lookup.status !== 200) {
+      await lookup.body?.cancel();
+      return undefined;
+    }
+    const { endpoint } = (await lookup.json()) as { endpoint?: unknown };
+    return typeof endpoint === 'string' && endpoint !== '' ? endpoint : undefined;
+  };
+
   // 3. A sandbox can be created from the image (through the server proxy; see above).
   let sandbox: OpenSandbox | undefined;
   let sandboxId: string | undefined;
+  let second: OpenSandbox | undefined;
   try {
     await check('create', `creating a sandbox from image ${settings.image} and waiting until it is ready`, async () => {
-      const candidate = new OpenSandbox({
-        kind: 'opensandbox',
-        endpoint: settings.endpoint,
-        ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-        image: settings.image,
-        timeoutMs: options.sandboxTimeoutMs ?? 120_000,
-        useServerProxy: true,
-        metadata: { 'created-by': 'kode-sandbox-doctor' },
-        watch: { mode: 'off' },
-        lifecycle: { disposeAction: 'kill' },
-      });
+      const candidate = testSandbox();
       sandbox = candidate;
       try {
         await candidate.init();
@@ -269,7 +306,11 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
       const result = await sandbox!.exec('command -v inotifywait', { timeoutMs: 30_000 });
       const path = result.stdout.trim();
       if (result.code !== 0 || path === '') {
-        throw new CheckFailure(`inotifywait is not installed in image ${settings.image}`, [SEED_ADVICE.inotify]);
+        const missing = `inotifywait is not installed in image ${settings.image}`;
+        if (settings.watchMode !== 'native') {
+          return { outcome: 'warn', detail: `${missing}; fine, watch.mode is '${settings.watchMode}'`, advice: [`Only watch.mode 'native' needs it (run doctor with --watch native to require it). ${SEED_ADVICE.inotify}`] };
+        }
+        throw new CheckFailure(`${missing}, and watch.mode is 'native'`, [SEED_ADVICE.inotify]);
       }
       return { detail: `found at ${path}` };
     });
@@ -300,16 +341,31 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
       }
       return { detail: `execd at ${endpoint} answers` };
     });
-  } finally {
-    // 6. The sandbox is disposed (killed), whatever happened above.
-    if (sandboxId === undefined) await sandbox?.dispose().catch(() => undefined);
-    await check('dispose', `killing sandbox ${sandboxId ?? ''}`, async () => {
+
+    // 6. A second sandbox gets an execd of its own (not so on Docker in host network mode).
+    await check('isolation', 'creating a second sandbox and comparing the execd endpoints', async () => {
+      second = testSandbox();
       try {
-        await sandbox!.dispose();
+        await second.init();
       } catch (error) {
-        throw new CheckFailure(errorText(error), [`The sandbox ${sandboxId} may still be running; it expires on its own after its lifetime.`]);
+        throw new CheckFailure(`a second sandbox could not be created: ${errorText(error)}`, createAdvice(error, settings));
       }
-      return { detail: 'sandbox killed' };
+      const secondId = second.getSandboxId();
+      const [first, other] = [await directEndpoint(sandboxId!), await directEndpoint(secondId)];
+      if (first === undefined || other === undefined) return { detail: `second sandbox ${secondId} created; the server hands out no direct execd endpoints to compare` };
+      if (first === other) {
+        throw new CheckFailure(`two sandboxes got the same execd endpoint ${first}: the second sandbox's commands would run in the first`, [SEED_ADVICE.hostNetwork]);
+      }
+      return { detail: `second sandbox ${secondId} has an execd of its own (${other}, the first's is ${first})` };
+    });
+  } finally {
+    // 7. The sandboxes are disposed (killed), whatever happened above.
+    if (sandboxId === undefined) await sandbox?.dispose().catch(() => undefined);
+    await check('dispose', `killing sandbox ${sandboxId ?? ''}${second ? ' and the second one' : ''}`, async () => {
+      const results = await Promise.allSettled([sandbox!.dispose(), ...(second ? [second.dispose()] : [])]);
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw new CheckFailure(errorText(failure.reason), ['A test sandbox may still be running; it expires on its own after its lifetime.']);
+      return { detail: second ? 'both sandboxes killed' : 'sandbox killed' };
     });
   }
 

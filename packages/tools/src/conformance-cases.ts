@@ -1,24 +1,22 @@
 // The `tools` conformance group: every @kode/tools tool run against the backend under test, so a
-// tool behaves the same on every sandbox. Data only; a target lists it in `extraCases`:
+// tool behaves the same on every sandbox. Data only; published as `@kode/tools/conformance` so any
+// backend (ours or a third party's) lists it in `extraCases`:
 //   describeConformance({ ...target, extraCases: toolsConformanceCases })
 import { quoteShellArg, type Sandbox } from '@kode/core';
 import type { ConformanceCase } from '@kode/testkit';
 import { waitUntil } from '@kode/testkit';
-import {
-  bashKillTool,
-  bashLogsTool,
-  bashRunTool,
-  createToolRunner,
-  createToolState,
-  fsEditTool,
-  fsGlobTool,
-  fsGrepTool,
-  fsMultiEditTool,
-  fsReadTool,
-  fsWriteTool,
-  type FsGrepOutput,
-  type ToolResult,
-} from '@kode/tools';
+import { createToolRunner } from './tool-runner';
+import type { ToolResult } from './tool-error';
+import { createToolState } from './tool-state';
+import { bashKillTool } from './tools/bash-kill';
+import { bashLogsTool } from './tools/bash-logs';
+import { bashRunTool } from './tools/bash-run';
+import { fsEditTool } from './tools/fs-edit';
+import { fsGlobTool } from './tools/fs-glob';
+import { fsGrepTool, type FsGrepOutput } from './tools/fs-grep';
+import { fsMultiEditTool } from './tools/fs-multi-edit';
+import { fsReadTool } from './tools/fs-read';
+import { fsWriteTool } from './tools/fs-write';
 
 function ok<T>(result: ToolResult<T>): T {
   if (!result.ok) throw new Error(`expected a successful tool result, got ${JSON.stringify(result.error)}`);
