@@ -88,13 +88,13 @@ export class ExampleDriver implements SandboxDriverV1 {
   async start(context: DriverStartContext): Promise<{ sandboxId: string }> {
     context.progress('creating');
     const base = this.#base;
+    await mkdir(base).catch((error: unknown) => Promise.reject(toSandboxError(error, { operation: `create the sandbox directory ${base}`, path: base })));
     try {
-      await mkdir(base);
       await Promise.all([mkdir(join(base, 'work')), mkdir(join(base, 'tmp'))]);
       this.#base = await realpath(base);
     } catch (error) {
-      await rm(base, { recursive: true, force: true }).catch(() => undefined);
-      throw toSandboxError(error, { operation: `create the sandbox directory ${base}`, path: base });
+      await rm(base, { recursive: true, force: true }).catch(() => undefined); // ours: created just above
+      throw toSandboxError(error, { operation: `prepare the sandbox directory ${base}`, path: base });
     }
     return { sandboxId: this.#base.slice(this.#base.lastIndexOf('/') + 1) };
   }

@@ -3,11 +3,9 @@ import { BackendError, FileNotFoundError, InvalidArgumentError, type SandboxErro
 /** The backend kind of this example, used in every error it raises. */
 export const EXAMPLE_KIND = 'example';
 
-/** Where a failure happened, for the message. */
+/** Where a failure happened: what was being done (e.g. `read /tmp/x`) and the path concerned. */
 export interface FailureContext {
-  /** What was being done, e.g. `read /tmp/x`. */
   operation: string;
-  /** The path concerned, when there is one. */
   path?: string;
 }
 
