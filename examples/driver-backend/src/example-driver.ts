@@ -56,6 +56,7 @@ export class ExampleDriver implements SandboxDriverV1 {
   readonly fs = new HostFs(() => join(this.#base, 'tmp'));
   readonly watchPort = hostWatchPort;
   #base: string;
+  #created = false;
   readonly #parentDir: string | undefined;
   readonly #env: Record<string, string> | undefined;
 
@@ -89,18 +90,20 @@ export class ExampleDriver implements SandboxDriverV1 {
     context.progress('creating');
     const base = this.#base;
     await mkdir(base).catch((error: unknown) => Promise.reject(toSandboxError(error, { operation: `create the sandbox directory ${base}`, path: base })));
+    this.#created = true; // from here on the directory is ours to remove
     try {
       await Promise.all([mkdir(join(base, 'work')), mkdir(join(base, 'tmp'))]);
       this.#base = await realpath(base);
     } catch (error) {
-      await rm(base, { recursive: true, force: true }).catch(() => undefined); // ours: created just above
+      await this.stop().catch(() => undefined);
       throw toSandboxError(error, { operation: `prepare the sandbox directory ${base}`, path: base });
     }
     return { sandboxId: this.#base.slice(this.#base.lastIndexOf('/') + 1) };
   }
 
-  /** Removes the sandbox's directory and everything in it. Idempotent. */
+  /** Removes the sandbox's directory (only one `start` created) and everything in it. Idempotent. */
   async stop(): Promise<void> {
+    if (!this.#created) return;
     try {
       await rm(this.#base, { recursive: true, force: true, maxRetries: 3 });
     } catch (error) {
@@ -125,7 +128,7 @@ export class ExampleDriver implements SandboxDriverV1 {
     return new Promise<DriverExecResult>((resolve, reject) => {
       let timedOut = false;
       let settled = false;
-      let exit: { code: number | null; signal: NodeJS.Signals | null } = { code: null, signal: null };
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       let drain: NodeJS.Timeout | undefined;
       const killGroup = (): void => {
         try {
@@ -144,7 +147,7 @@ export class ExampleDriver implements SandboxDriverV1 {
         child.stderr.destroy();
         settle();
       };
-      const done = (): void => finish(() => resolve({ code: exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 0), timedOut }));
+      const done = (): void => finish(() => resolve({ code: exit?.code ?? 128 + (exit?.signal ? constants.signals[exit.signal] : 0), timedOut }));
       const onAbort = (): void => {
         killGroup();
         finish(() => reject(signal.reason as Error));
@@ -152,6 +155,7 @@ export class ExampleDriver implements SandboxDriverV1 {
       const timer =
         request.timeoutMs > 0
           ? setTimeout(() => {
+              if (exit !== undefined) return; // finished in time; only a `cmd &` child is still draining
               timedOut = true;
               killGroup();
             }, Math.min(request.timeoutMs, MAX_TIMER_MS))

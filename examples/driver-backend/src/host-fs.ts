@@ -81,11 +81,12 @@ export class HostFs implements DriverFs {
 
   /** Moves `from` to `to`, replacing a non-directory, creating parents. @throws FileNotFoundError, InvalidArgumentError (a directory at `to`) */
   async rename(from: string, to: string): Promise<void> {
-    await this.stat(from);
+    const source = await this.stat(from);
     const existing = await this.stat(to).catch(() => undefined);
     if (existing?.type === 'directory') throw new InvalidArgumentError(`Cannot rename ${from} to ${to}: a directory is in the way.`, { backend: EXAMPLE_KIND });
     await host({ operation: `rename ${from} to ${to}`, path: from }, async () => {
       await mkdir(dirname(to), { recursive: true });
+      if (existing !== undefined && source.type === 'directory') await unlink(to); // POSIX refuses a directory onto a file
       await rename(from, to);
     });
   }
@@ -97,9 +98,7 @@ export class HostFs implements DriverFs {
   }
 
   /** The directory `fs.temp()` hands out paths in (created by `start`). */
-  tempDir(): string {
-    return this.temp();
-  }
+  tempDir = (): string => this.temp();
 }
 
 /**

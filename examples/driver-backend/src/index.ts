@@ -1,5 +1,4 @@
-// @kode/example-driver: a complete backend that is nothing but a driver (see README.md and
-// CONTRIBUTING.md, "Adding a backend"). Importing this module registers the 'example' kind.
+// A backend that is nothing but a driver (README.md; CONTRIBUTING.md). Importing it registers 'example'.
 import { SandboxFactory, type BaseSandboxConfig } from '@kode/core';
 import { ExampleSandbox } from './example-sandbox';
 import type { ExampleSandboxConfig } from './example-driver';
