@@ -42,6 +42,28 @@ const layering = Object.entries(allowed).map(([dir, deps]) => ({
   },
 }));
 
+/** The example backend (examples/driver-backend) is a driver and nothing else: core, watch and driver only. */
+const exampleDeps = ['core', 'watch', 'driver'];
+const exampleLayering = {
+  files: ['examples/*/src/**/*.ts'],
+  ignores: ['**/*.test.ts'],
+  rules: {
+    'no-console': 'error',
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: all.filter((name) => !exampleDeps.includes(name)).map((name) => `@kode/${name}`),
+            message: 'An example backend may import only @kode/core, @kode/watch and @kode/driver (see CONTRIBUTING.md, "Adding a backend").',
+          },
+          { group: ['@kode/*/src', '@kode/*/src/*', '../../packages/*'], message: 'Import other packages by name, never by path.' },
+        ],
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   {
     ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '**/coverage/**', '**/*.d.ts', '**/tsup.config.bundled_*'],
@@ -68,8 +90,10 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   ...layering,
+  exampleLayering,
   {
     files: ['**/*.test.ts', '**/*.test-d.ts', '**/test/**/*.ts', 'scripts/**', '.ci/**', '**/bench/**', '**/examples/**'],
+    ignores: ['examples/*/src/**'], // the example backend's source is linted like a package's
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -190,7 +190,8 @@ export class DriverSandbox implements Sandbox {
    * `timeoutMs` (default the sandbox's `execTimeoutMs`; `code: 124, timedOut: true`), abort
    * (rejects with `signal.reason`), `maxOutputBytes` per stream (default 10 MiB; memory stays
    * O(cap)), and measures `durationMs` itself. Never retried.
-   * @throws InvalidArgumentError, NotInitializedError, DisposedError (also when disposed while it runs),
+   * @throws InvalidArgumentError, UnsupportedCapabilityError (`onStdout`/`onStderr` with `exec.streaming`
+   * declared absent), NotInitializedError, DisposedError (also when disposed while it runs),
    * FileNotFoundError (missing cwd), SandboxNotFoundError (sandbox gone), transport errors
    */
   async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
@@ -204,6 +205,7 @@ export class DriverSandbox implements Sandbox {
     const onStderr = checkFunction<(chunk: string) => void>(o.onStderr, { name: 'exec onStderr', ...b });
     const signal = checkSignal(o.signal, { name: 'exec signal', ...b });
     if (o.cwd !== undefined && typeof o.cwd !== 'string') throw new InvalidArgumentError('exec cwd must be a string.', b);
+    if (onStdout !== undefined || onStderr !== undefined) assertCapability(this.capabilities, 'exec.streaming', this.kind);
     this.#assertUsable();
     const cwd = resolveSandboxPath(this.workDir, (o.cwd) ?? '.');
     await this.#confine(cwd, 'exec cwd');
@@ -280,7 +282,7 @@ export class DriverSandbox implements Sandbox {
    * Watches files and directories (relative to `workDir`) through `@kode/watch`; resolves once the
    * watch is live. Open watches count as activity for lifetime renewal. When the sandbox turns out
    * to be gone, `onError` gets one `SandboxNotFoundError` and the watch stops.
-   * @throws InvalidArgumentError, UnsupportedCapabilityError (`watch.mode: 'native'` declared absent), NotInitializedError, DisposedError
+   * @throws InvalidArgumentError, UnsupportedCapabilityError (the configured `watch.mode` declared absent), NotInitializedError, DisposedError
    */
   async watchFiles(paths: string[], listener: WatchListener, options?: WatchFilesOptions): Promise<string> {
     const b = { backend: this.kind };
@@ -290,7 +292,8 @@ export class DriverSandbox implements Sandbox {
     const onError = checkFunction<(error: Error) => void>(o.onError, { name: 'watchFiles onError', ...b });
     checkFunction(o.onFallback, { name: 'watchFiles onFallback', ...b });
     this.#assertUsable();
-    if (this.#driver.watch.mode === 'native') assertCapability(this.capabilities, 'watch.native', this.kind);
+    const mode = this.#driver.watch.mode ?? 'polling';
+    if (mode !== 'off') assertCapability(this.capabilities, mode === 'native' ? 'watch.native' : 'watch.polling', this.kind);
     const absolute = paths.map((path) => resolveSandboxPath(this.workDir, path));
     for (const path of absolute) await this.#confine(path, 'watchFiles');
     this.#assertUsable();

@@ -1,4 +1,5 @@
 import {
+  assertCapability,
   FileNotFoundError,
   hasErrorCode,
   InvalidArgumentError,
@@ -49,20 +50,32 @@ export class FrontFs implements SandboxFs {
 
   /** Reads a file as UTF-8 (a byte order mark is kept: it is part of the file). @throws FileNotFoundError, InvalidArgumentError (a directory) */
   async read(path: string): Promise<string> {
-    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(await this.readBytes(path));
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(await this.#readBytes(path));
   }
 
-  /** Reads a file's bytes. Retried on transient failures. @throws FileNotFoundError, InvalidArgumentError (a directory) */
+  /**
+   * Reads a file's bytes. Retried on transient failures.
+   * @throws UnsupportedCapabilityError (`fs.binary` declared absent), FileNotFoundError, InvalidArgumentError (a directory)
+   */
   async readBytes(path: string): Promise<Uint8Array> {
+    assertCapability(this.#ctx.driver.capabilities, 'fs.binary', this.#ctx.backend);
+    return this.#readBytes(path);
+  }
+
+  async #readBytes(path: string): Promise<Uint8Array> {
     const target = await this.#target(path, 'read', false);
     return this.#ctx.call(`read ${target}`, () => this.#ctx.driver.fs.readBytes(target), { idempotent: true });
   }
 
-  /** Replaces a file, creating parent directories; strings are written as UTF-8. Retried (a whole-file write is idempotent). */
+  /**
+   * Replaces a file, creating parent directories; strings are written as UTF-8. Retried (a whole-file write is idempotent).
+   * @throws UnsupportedCapabilityError (a `Uint8Array` with `fs.binary` declared absent), InvalidArgumentError
+   */
   async write(path: string, data: string | Uint8Array): Promise<void> {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       throw new InvalidArgumentError('fs.write data must be a string or a Uint8Array.', { backend: this.#ctx.backend });
     }
+    if (typeof data !== 'string') assertCapability(this.#ctx.driver.capabilities, 'fs.binary', this.#ctx.backend);
     const target = await this.#target(path, 'write', false);
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     await this.#ctx.call(`write ${target}`, () => this.#ctx.driver.fs.write(target, bytes), { idempotent: true });

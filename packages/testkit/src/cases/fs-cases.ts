@@ -1,4 +1,4 @@
-import { FileNotFoundError, PathOutsideSandboxError, quoteShellArg, relativePosixPath, type SandboxFs } from '@kode/core';
+import { FileNotFoundError, PathOutsideSandboxError, quoteShellArg, relativePosixPath, type CapabilityPath, type SandboxFs } from '@kode/core';
 import { expectError } from '../support/errors';
 import { exactOr } from '../support/output';
 import type { ConformanceCase } from '../types';
@@ -7,19 +7,20 @@ import { globCases } from './glob-table';
 const encoder = new TextEncoder();
 
 /** Missing-path operations that must raise FileNotFoundError (docs/contract.md, rule 5). */
-const MISSING_PATH_OPERATIONS: ReadonlyArray<{ name: string; call: (fs: SandboxFs, path: string) => Promise<unknown> }> = [
+const MISSING_PATH_OPERATIONS: ReadonlyArray<{ name: string; call: (fs: SandboxFs, path: string) => Promise<unknown>; requires?: readonly CapabilityPath[] }> = [
   { name: 'read', call: (fs, p) => fs.read(p) },
-  { name: 'read-bytes', call: (fs, p) => fs.readBytes(p) },
+  { name: 'read-bytes', call: (fs, p) => fs.readBytes(p), requires: ['fs.binary'] },
   { name: 'stat', call: (fs, p) => fs.stat(p) },
   { name: 'list', call: (fs, p) => fs.list(p) },
   { name: 'rm', call: (fs, p) => fs.rm(p) },
   { name: 'rename', call: (fs, p) => fs.rename(p, `${p}-renamed`) },
 ];
 
-const notFoundCases: ConformanceCase[] = MISSING_PATH_OPERATIONS.map(({ name, call }) => ({
+const notFoundCases: ConformanceCase[] = MISSING_PATH_OPERATIONS.map(({ name, call, requires }) => ({
   id: `fs.not-found.${name}`,
   group: 'fs',
   title: `${name} of a missing path raises FileNotFoundError`,
+  ...(requires === undefined ? {} : { requires }),
   async run({ sandbox, workdir }) {
     await expectError(() => call(sandbox.fs, `${workdir}/missing/nothing-here.txt`), FileNotFoundError, `fs.${name} of a missing path`);
   },

@@ -1,4 +1,4 @@
-import { DisposedError, NotInitializedError, SandboxFactory, type CapabilityPath, type Sandbox } from '@kode/core';
+import { DisposedError, NotInitializedError, SandboxFactory, type CapabilityPath, type Sandbox, type SandboxCapabilities } from '@kode/core';
 import { expectError } from '../support/errors';
 import { exactOr } from '../support/output';
 import type { ConformanceCase } from '../types';
@@ -18,11 +18,16 @@ export const CAPABILITY_PATHS: readonly CapabilityPath[] = [
 ];
 
 /** Calls that must raise a lifecycle error before init / after dispose, labelled for messages. */
-function guardedCalls(sandbox: Sandbox, dir: string): Array<[string, () => unknown]> {
+/**
+ * Every guarded call, with the capabilities it needs: a call whose capability is declared absent
+ * raises UnsupportedCapabilityError instead (pinned by `errors.unsupported.*`), so it is skipped.
+ */
+function guardedCalls(sandbox: Sandbox, dir: string): Array<[string, () => unknown, ((c: SandboxCapabilities) => boolean)?]> {
+  const background = (c: SandboxCapabilities): boolean => c.processes.background;
   return [
     ['exec', () => sandbox.exec('true')],
     ['fs.read', () => sandbox.fs.read(`${dir}/f`)],
-    ['fs.readBytes', () => sandbox.fs.readBytes(`${dir}/f`)],
+    ['fs.readBytes', () => sandbox.fs.readBytes(`${dir}/f`), (c) => c.fs.binary],
     ['fs.write', () => sandbox.fs.write(`${dir}/f`, 'x')],
     ['fs.exists', () => sandbox.fs.exists(`${dir}/f`)],
     ['fs.stat', () => sandbox.fs.stat(dir)],
@@ -32,9 +37,9 @@ function guardedCalls(sandbox: Sandbox, dir: string): Array<[string, () => unkno
     ['fs.rename', () => sandbox.fs.rename(`${dir}/f`, `${dir}/g`)],
     ['fs.glob', () => sandbox.fs.glob('*', { cwd: dir })],
     ['fs.temp', () => sandbox.fs.temp()],
-    ['processes.list', () => sandbox.processes.list()],
-    ['processes.start', () => sandbox.processes.start('true')],
-    ['watchFiles', () => sandbox.watchFiles([dir], () => undefined)],
+    ['processes.list', () => sandbox.processes.list(), background],
+    ['processes.start', () => sandbox.processes.start('true'), background],
+    ['watchFiles', () => sandbox.watchFiles([dir], () => undefined), (c) => c.watch.polling || c.watch.native],
   ];
 }
 
@@ -88,10 +93,8 @@ export const lifecycleCases: readonly ConformanceCase[] = [
       const sandbox = await createSandbox();
       const dir = `${sandbox.workDir}/kit-before-init`;
       await expectError(() => sandbox.getSandboxId(), NotInitializedError, 'getSandboxId before init');
-      for (const [label, call] of guardedCalls(sandbox, dir)) {
-        if (label === 'processes.list' || label === 'processes.start') {
-          if (!sandbox.capabilities.processes.background) continue;
-        }
+      for (const [label, call, applies] of guardedCalls(sandbox, dir)) {
+        if (applies !== undefined && !applies(sandbox.capabilities)) continue;
         await expectError(call, NotInitializedError, `${label} before init (workdir ${workdir})`);
       }
     },
@@ -103,8 +106,8 @@ export const lifecycleCases: readonly ConformanceCase[] = [
     isolated: true,
     async run({ sandbox, workdir }) {
       await sandbox.dispose();
-      for (const [label, call] of guardedCalls(sandbox, workdir)) {
-        if ((label === 'processes.list' || label === 'processes.start') && !sandbox.capabilities.processes.background) continue;
+      for (const [label, call, applies] of guardedCalls(sandbox, workdir)) {
+        if (applies !== undefined && !applies(sandbox.capabilities)) continue;
         await expectError(call, DisposedError, `${label} after dispose`);
       }
       await expectError(() => sandbox.init(), DisposedError, 'init after dispose');
