@@ -93,7 +93,20 @@ async function runDemo() {
         }),
       { detail: () => `image ${process.env.OPEN_SANDBOX_IMAGE || 'ubuntu'}` },
     );
-    await progress.run('await sandbox.init()  (create the sandbox, wait until it is ready)', () => sandbox.init());
+    // init() reports its phases (creating, preparing, ready): shown live beside the spinner, then in the result line.
+    const initLabel = 'await sandbox.init()  (create the sandbox, wait until it is ready)';
+    const phases = [];
+    await progress.run(
+      initLabel,
+      (step) =>
+        sandbox.init({
+          onProgress: ({ phase, elapsedMs }) => {
+            phases.push(`${phase} ${formatDuration(elapsedMs)}`);
+            step.update(`${initLabel}: ${phase} (${formatDuration(elapsedMs)})`);
+          },
+        }),
+      { detail: () => phases.join(' → ') },
+    );
     console.log('sandboxId:', sandbox.getSandboxId());
     const result = await progress.run('await sandbox.exec(\'echo "hello opensandbox"\')', () => sandbox.exec('echo "hello opensandbox"'));
     console.log(result.code, result.stdout.trim());

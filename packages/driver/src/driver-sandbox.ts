@@ -30,10 +30,12 @@ import {
 import { WatchRegistry, type WatchPort } from '@kode/watch';
 import { assertOptions, checkCount, checkEnv, checkFunction, checkSignal, checkTimeMs } from './arguments';
 import { FrontFs } from './front-fs';
+import { execAttributes, execResultAttributes, traceFs, traceProcesses, type TraceContext } from './front-telemetry';
 import { FrontProcesses } from './front-processes';
 import { LifetimeKeeper } from './lifetime-keeper';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry-policy';
 import { DRIVER_SPECIFICATION_VERSION, type SandboxDriver } from './sandbox-driver';
+import { traced } from './telemetry';
 
 /** Past a command's `timeoutMs`, how long the front waits for the driver's own timeout before aborting it (ms). */
 export const EXEC_DEADLINE_GRACE_MS = 5_000;
@@ -100,6 +102,7 @@ export class DriverSandbox implements Sandbox {
   readonly #keeper: LifetimeKeeper | undefined;
   #sandboxId: string | undefined;
   #gone: SandboxNotFoundError | undefined;
+  readonly #trace: TraceContext;
 
   /**
    * @param driver the backend; owned by this sandbox from now on
@@ -126,8 +129,9 @@ export class DriverSandbox implements Sandbox {
       call: (operation, run, callOptions) => this.#call(operation, run, callOptions),
       busy: (run) => this.#busy(run),
     };
-    this.fs = new FrontFs(context);
-    this.processes = new FrontProcesses(context);
+    this.#trace = { backend: driver.kind, sandboxId: () => this.#sandboxId, secrets: driver.secrets };
+    this.fs = traceFs(new FrontFs(context), this.#trace);
+    this.processes = traceProcesses(new FrontProcesses(context), this.#trace);
     this.#registry = new WatchRegistry({ backend: driver.kind, port: this.#watchPort(), config: driver.watch });
     const lifetime = driver.lifetime;
     if (lifetime !== undefined && lifetime.autoRenew && driver.renew !== undefined && driver.capabilities.lifecycle.renew) {
@@ -151,6 +155,10 @@ export class DriverSandbox implements Sandbox {
    * @throws the driver's typed errors (sanitised); DisposedError after `dispose()`
    */
   init(options: InitOptions = {}): Promise<void> {
+    return traced({ operation: 'init', ...this.#trace }, () => this.#init(options));
+  }
+
+  #init(options: InitOptions): Promise<void> {
     const opts = assertOptions(options, { name: 'init options', known: ['onProgress'], backend: this.kind });
     const onProgress = checkFunction<NonNullable<InitOptions['onProgress']>>(opts.onProgress, { name: 'onProgress', backend: this.kind });
     return this.#lifecycle.init(async () => {
@@ -194,7 +202,11 @@ export class DriverSandbox implements Sandbox {
    * declared absent), NotInitializedError, DisposedError (also when disposed while it runs),
    * FileNotFoundError (missing cwd), SandboxNotFoundError (sandbox gone), transport errors
    */
-  async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+  exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+    return traced({ operation: 'exec', ...this.#trace, attributes: execAttributes(command), resultAttributes: execResultAttributes }, () => this.#exec(command, options));
+  }
+
+  async #exec(command: string, options?: ExecOptions): Promise<ExecResult> {
     const b = { backend: this.kind };
     assertCommand(command, { name: 'exec command', ...b });
     const o = assertOptions(options, { name: 'exec options', known: EXEC_OPTION_KEYS, backend: this.kind });
@@ -284,7 +296,11 @@ export class DriverSandbox implements Sandbox {
    * to be gone, `onError` gets one `SandboxNotFoundError` and the watch stops.
    * @throws InvalidArgumentError, UnsupportedCapabilityError (the configured `watch.mode` declared absent), NotInitializedError, DisposedError
    */
-  async watchFiles(paths: string[], listener: WatchListener, options?: WatchFilesOptions): Promise<string> {
+  watchFiles(paths: string[], listener: WatchListener, options?: WatchFilesOptions): Promise<string> {
+    return traced({ operation: 'watch', ...this.#trace, attributes: { 'kode.paths': Array.isArray(paths) ? paths.length : 0 } }, () => this.#watchFiles(paths, listener, options));
+  }
+
+  async #watchFiles(paths: string[], listener: WatchListener, options?: WatchFilesOptions): Promise<string> {
     const b = { backend: this.kind };
     if (!Array.isArray(paths) || paths.length === 0) throw new InvalidArgumentError('watchFiles paths must be a non-empty array of paths.', b);
     if (typeof listener !== 'function') throw new InvalidArgumentError('watchFiles listener must be a function.', b);
@@ -344,7 +360,11 @@ export class DriverSandbox implements Sandbox {
    * any idempotent call.
    * @throws UnsupportedCapabilityError, InvalidArgumentError, NotInitializedError, DisposedError, SandboxNotFoundError
    */
-  async renew(timeoutMs?: number): Promise<void> {
+  renew(timeoutMs?: number): Promise<void> {
+    return traced({ operation: 'renew', ...this.#trace }, () => this.#renew(timeoutMs));
+  }
+
+  async #renew(timeoutMs?: number): Promise<void> {
     assertCapability(this.capabilities, 'lifecycle.renew', this.kind);
     const ms = checkTimeMs(timeoutMs, { name: 'renew timeoutMs', backend: this.kind }) ?? this.#driver.lifetime?.timeoutMs;
     this.#assertUsable();
@@ -363,6 +383,10 @@ export class DriverSandbox implements Sandbox {
    * failed (e.g. one 503 on the delete), the error is thrown and the next `dispose()` tries again.
    */
   dispose(): Promise<void> {
+    return traced({ operation: 'dispose', ...this.#trace }, () => this.#dispose());
+  }
+
+  #dispose(): Promise<void> {
     return this.#lifecycle.dispose(async () => {
       this.#keeper?.stop();
       await this.#registry.closeAll().catch(() => undefined);

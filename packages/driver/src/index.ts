@@ -1,6 +1,7 @@
 export { assertOptions, checkBoolean, checkCount, checkEnv, checkFunction, checkSignal, checkTimeMs } from './arguments';
 export { DriverSandbox, EXEC_DEADLINE_GRACE_MS, type CallOptions, type DriverSandboxOptions } from './driver-sandbox';
 export { FrontFs } from './front-fs';
+export { configureTelemetry, traced, type SpanAttributes, type TelemetryOptions, type TraceRequest } from './telemetry';
 export { FrontProcesses } from './front-processes';
 export { LifetimeKeeper, type LifetimeKeeperOptions } from './lifetime-keeper';
 export {

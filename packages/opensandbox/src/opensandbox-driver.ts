@@ -97,7 +97,16 @@ export class OpenSandboxDriver implements SandboxDriverV1 {
       ...(o.requestTimeoutSeconds !== undefined ? { requestTimeoutSeconds: o.requestTimeoutSeconds } : {}),
     }).withTransportIfMissing(); // initialised here, so the SDK uses this object (and its wrapped fetch) as is
     this.#retryAfter.attach(connectionConfig);
+    let waiting = false;
     const health = {
+      // The SDK creates (or connects) and then polls execd; the first poll marks the `waiting` phase.
+      healthCheck: (candidate: SdkSandbox): Promise<boolean> => {
+        if (!waiting) {
+          waiting = true;
+          context.progress('waiting');
+        }
+        return candidate.isHealthy();
+      },
       ...(o.skipHealthCheck !== undefined ? { skipHealthCheck: o.skipHealthCheck } : {}),
       ...(o.readyTimeoutSeconds !== undefined ? { readyTimeoutSeconds: o.readyTimeoutSeconds } : {}),
       ...(o.healthCheckPollingInterval !== undefined ? { healthCheckPollingInterval: o.healthCheckPollingInterval } : {}),

@@ -2,7 +2,7 @@ import { redactSecrets, SandboxError } from '@kode/core';
 import { OPEN_SANDBOX_HINTS, summariseBody } from '../map-error';
 import { OpenSandbox } from '../open-sandbox';
 import type { DoctorSettings } from './args';
-import type { Progress, StepOutcome } from './progress';
+import { formatDuration, type Progress, type ProgressStep, type StepOutcome } from './progress';
 
 /** The checks of `kode-sandbox doctor`, in the order they run. */
 export type DoctorCheckId = 'endpoint' | 'api-key' | 'create' | 'inotify' | 'execd-direct' | 'isolation' | 'dispose';
@@ -190,7 +190,7 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   };
 
   /** Runs one check as a progress step. `task` returns the detail, or throws a CheckFailure. */
-  const check = async (id: DoctorCheckId, label: string, task: () => Promise<{ detail: string; outcome?: 'pass' | 'warn'; advice?: string[] }>): Promise<boolean> => {
+  const check = async (id: DoctorCheckId, label: string, task: (step: ProgressStep) => Promise<{ detail: string; outcome?: 'pass' | 'warn'; advice?: string[] }>): Promise<boolean> => {
     const missing = NEEDS[id].find((need) => !passed.has(need));
     const interrupted = options.signal?.aborted === true && id !== 'dispose';
     if (missing !== undefined || interrupted) {
@@ -202,7 +202,7 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
     const step = progress.start(TITLES[id]);
     step.update(label);
     try {
-      const result = await task();
+      const result = await task(step);
       const outcome = result.outcome ?? 'pass';
       const durationMs = step.end(outcome, redact(result.detail));
       for (const line of result.advice ?? []) progress.note(redact(line));
@@ -289,11 +289,13 @@ export async function runDoctor(options: RunDoctorOptions): Promise<DoctorReport
   let sandboxId: string | undefined;
   let second: OpenSandbox | undefined;
   try {
-    await check('create', `creating a sandbox from image ${settings.image} and waiting until it is ready`, async () => {
+    const creating = `creating a sandbox from image ${settings.image} and waiting until it is ready`;
+    await check('create', creating, async (step) => {
       const candidate = testSandbox();
       sandbox = candidate;
       try {
-        await candidate.init();
+        // Shown live beside the spinner: which phase of init() is running, and for how long.
+        await candidate.init({ onProgress: ({ phase, elapsedMs }) => step.update(`${creating}: ${phase} (${formatDuration(elapsedMs)})`) });
       } catch (error) {
         throw new CheckFailure(errorText(error), createAdvice(error, settings));
       }
