@@ -101,7 +101,7 @@ describe('DEBUG=kode:* logs', () => {
     process.stderr.write = ((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
       return true;
-    }) as typeof process.stderr.write;
+    });
     try {
       const sandbox = new LocalSandbox({ kind: 'local', workDir: dir, env: { TOKEN: SECRET } });
       await sandbox.init();
