@@ -143,6 +143,21 @@ export const toolsConformanceCases: readonly ConformanceCase[] = [
     },
   },
   {
+    id: 'tools.bash-run-background-relative-cwd',
+    group: 'tools',
+    title: 'a background bash_run with a relative cwd runs there (resolved against the work directory)',
+    requires: ['processes.background'],
+    async run({ sandbox, workdir, expect }) {
+      const state = createToolState({ sandbox });
+      await sandbox.fs.mkdir(`${workdir}/bg cwd`);
+      const relative = `${workdir.startsWith(`${sandbox.workDir}/`) ? workdir.slice(sandbox.workDir.length + 1) : workdir}/bg cwd`;
+      const started = ok(await bashRunTool.execute({ cmd: 'pwd', cwd: relative, background: true }, { sandbox, state }));
+      if (!started.background) throw new Error('expected a background result');
+      await sandbox.processes.wait(started.shellId, { timeoutMs: 20_000 });
+      expect(ok(await bashLogsTool.execute({ shell_id: started.shellId }, { sandbox, state })).output).toBe(`${workdir}/bg cwd\n`);
+    },
+  },
+  {
     id: 'tools.fs-read-numbered-paging',
     group: 'tools',
     title: 'fs_read numbers lines, pages with offset/limit and says where to continue; missing files and directories are errors',

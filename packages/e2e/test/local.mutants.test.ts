@@ -1,7 +1,9 @@
 // The kit proves it can fail: every mutant (a LocalSandbox wrapped to break one rule) must be caught
 // by at least one case that passes on the real LocalSandbox. Prints which case ids catch each mutant.
-import { conformanceMutants, findCatchingCases, type MutantVerdict } from '@kode/testkit';
+import { conformanceCases, findCatchingCases, type MutantVerdict } from '@kode/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { toolsConformanceCases } from '../src/tools-cases';
+import { allMutants } from './support/mutant-suite';
 import { localConformanceTarget } from './targets/local-target';
 
 const target = localConformanceTarget();
@@ -16,9 +18,21 @@ afterAll(() => {
 });
 
 describe('conformance kit catches deliberately broken backends (mutants of LocalSandbox)', () => {
-  for (const mutant of conformanceMutants) {
-    it(`catches ${mutant.id}: ${mutant.description}`, async () => {
-      const verdict = await findCatchingCases({ target, mutant, expect, ...(maxCatches === undefined ? {} : { maxCatches }) });
+  for (const mutant of allMutants) {
+    const notApplicable = mutant.appliesTo?.(target);
+    const name = `catches ${mutant.id} (built to be caught by ${mutant.catchers.join(' | ')}): ${mutant.description}`;
+    if (notApplicable !== undefined) {
+      it.skip(`${name} [not applicable: ${notApplicable}]`, () => undefined);
+      continue;
+    }
+    it(name, async () => {
+      const verdict = await findCatchingCases({
+        target,
+        mutant,
+        expect,
+        cases: [...conformanceCases, ...toolsConformanceCases],
+        ...(maxCatches === undefined ? {} : { maxCatches }),
+      });
       verdicts.push(verdict);
       expect(verdict.caughtBy, `no case catches mutant ${mutant.id}`).not.toEqual([]);
     }, 300_000);

@@ -15,7 +15,8 @@ export const E2B_KNOWN_FAILURES: Record<string, string> = {};
  * happen), started in `beforeAll` and closed (with every sandbox) in `afterAll` of the calling
  * test file. `hideInotifywait` picks the emulator's `kode-no-inotify` template, which hides the
  * `inotifywait` the emulated envd's WatchDir relies on (real envd uses fsnotify): watchDir then
- * fails and a native watch must fall back to polling.
+ * fails and a native watch must fall back to polling. `env` maps to `envs`, `workDir` and
+ * `disposeAction` (`lifecycle.disposeAction`) to the options of the same names.
  *
  * The API key reaches the backend through `E2B_API_KEY`, as in production: `toConfig()` never
  * carries it, so the kit's restore cases (`SandboxFactory.create(sandbox.toConfig())`) find it
@@ -36,6 +37,9 @@ export function e2bConformanceTarget(overrides: Partial<ConformanceTarget> = {})
   return {
     name: 'e2b (envd emulator)',
     supportsHideInotifywait: true,
+    supportsEnv: true,
+    supportsWorkDir: true,
+    supportsDisposeAction: true,
     knownFailures: E2B_KNOWN_FAILURES,
     create(options) {
       if (!emulator) throw new Error('the E2B emulator is not started (create() runs in hooks and tests only)');
@@ -46,6 +50,9 @@ export function e2bConformanceTarget(overrides: Partial<ConformanceTarget> = {})
         timeoutMs: 600_000,
         ...(options.hideInotifywait ? { template: 'kode-no-inotify' } : {}),
         ...(options.watch === undefined ? {} : { watch: options.watch }),
+        ...(options.env === undefined ? {} : { envs: options.env }),
+        ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+        ...(options.disposeAction === undefined ? {} : { lifecycle: { disposeAction: options.disposeAction } }),
       });
     },
     ...overrides,

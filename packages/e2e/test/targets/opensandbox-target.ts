@@ -13,7 +13,8 @@ export const OPEN_SANDBOX_KNOWN_FAILURES: Record<string, string> = {};
  * A conformance target for `OpenSandbox` against an OpenSandbox emulator in `routing` mode,
  * started in `beforeAll` and closed (with every sandbox) in `afterAll` of the calling test file.
  * Sandboxes use the emulator's `ubuntu` profile (inotify-tools present); `hideInotifywait` picks
- * the `kode/minimal` image, which has none, so a native watch must fall back to polling.
+ * the `kode/minimal` image, which has none, so a native watch must fall back to polling. `env`,
+ * `workDir` and `disposeAction` map to the options of the same names (`lifecycle.disposeAction`).
  */
 export function openSandboxConformanceTarget(routing: RoutingMode, overrides: Partial<ConformanceTarget> = {}): ConformanceTarget {
   let emulator: EmulatorHandle | undefined;
@@ -26,6 +27,9 @@ export function openSandboxConformanceTarget(routing: RoutingMode, overrides: Pa
   return {
     name: `opensandbox (emulator, ${routing})`,
     supportsHideInotifywait: true,
+    supportsEnv: true,
+    supportsWorkDir: true,
+    supportsDisposeAction: true,
     knownFailures: OPEN_SANDBOX_KNOWN_FAILURES,
     create(options) {
       if (!emulator) throw new Error('the OpenSandbox emulator is not started (create() runs in hooks and tests only)');
@@ -35,6 +39,9 @@ export function openSandboxConformanceTarget(routing: RoutingMode, overrides: Pa
         apiKey: '',
         ...(options.watch ? { watch: options.watch } : {}),
         ...(options.hideInotifywait ? { image: 'kode/minimal' } : {}),
+        ...(options.env === undefined ? {} : { env: options.env }),
+        ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+        ...(options.disposeAction === undefined ? {} : { lifecycle: { disposeAction: options.disposeAction } }),
       });
     },
     ...overrides,

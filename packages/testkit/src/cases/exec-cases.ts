@@ -174,12 +174,17 @@ export const execCases: readonly ConformanceCase[] = [
   {
     id: 'exec.duration',
     group: 'exec',
-    title: '`durationMs` is a non-negative number',
+    title: '`durationMs` of `sleep 0.3` is at least 250 and at most the wall time of the call',
     async run({ sandbox, expect }) {
-      const result = await sandbox.exec('true');
+      const started = performance.now();
+      const result = await sandbox.exec('sleep 0.3');
+      const wall = performance.now() - started;
+      expect(result.code).toBe(0);
       expect(typeof result.durationMs).toBe('number');
-      expect(result.durationMs).toBeGreaterThanOrEqual(0);
-      expect(result.durationMs).toBeLessThan(60_000);
+      // The front measures from start to the final event, so the sleep is a hard lower bound and the
+      // caller's own measurement (plus 1 ms of rounding) an upper one.
+      expect(result.durationMs).toBeGreaterThanOrEqual(250);
+      expect(result.durationMs).toBeLessThanOrEqual(Math.ceil(wall) + 1);
     },
   },
   {
