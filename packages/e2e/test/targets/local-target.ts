@@ -5,6 +5,20 @@ import { LocalSandbox } from '@kode/local';
 import type { ConformanceSandboxOptions, ConformanceTarget } from '@kode/testkit';
 
 /**
+ * Cases `@kode/local` is expected to fail, with the reason (registered with `it.fails`, so they turn
+ * red the day they pass). All of them are rules of docs/contract.md that the front `DriverSandbox`
+ * enforces; they go away when LocalSandbox becomes a driver.
+ */
+export const LOCAL_KNOWN_FAILURES: Record<string, string> = {
+  'lifecycle.unwatch-after-dispose': 'unwatchFiles after dispose raises DisposedError (rule 11: it resolves)',
+  'lifecycle.to-config-redacts-env': 'JSON.stringify(sandbox) contains the values of `env` (rule 18; toConfig() itself redacts them)',
+  'errors.exec-empty-command': "exec('') resolves with code 0 (rule 12)",
+  'errors.exec-invalid-timeout': 'exec accepts timeoutMs 1.5 (rule 13)',
+  'errors.exec-invalid-env-name': "exec accepts the env name 'has space' (rule 14)",
+  'errors.exec-unknown-option': 'exec ignores the unknown option `timeout` and runs the command (rule 12)',
+};
+
+/**
  * A conformance target for `LocalSandbox`: every sandbox gets its own fresh host temp directory as
  * `workDir`. `hideInotifywait` puts a shim `inotifywait` (exit 127, "command not found") first on
  * the sandbox's PATH, so a native watch must fall back to polling. `env` is the sandbox's `env`;
@@ -29,6 +43,7 @@ export function localConformanceTarget(overrides: Partial<ConformanceTarget> = {
   return {
     name: 'local',
     supportsHideInotifywait: true,
+    knownFailures: LOCAL_KNOWN_FAILURES,
     supportsEnv: true,
     // LocalSandbox's dispose never removes its workDir, so 'close' is what it always does.
     supportsDisposeAction: true,

@@ -267,7 +267,7 @@ export const lifecycleCases: readonly ConformanceCase[] = [
   {
     id: 'lifecycle.to-config-redacts-env',
     group: 'lifecycle',
-    title: 'toConfig() without options never contains the value of an env variable given to the sandbox',
+    title: 'toConfig() without options, and the sandbox printed as JSON, never contain the value of an env variable given to the sandbox',
     skipUnless: ({ target }) => (target.supportsEnv ? undefined : 'the target cannot create a sandbox with env'),
     async run({ createSandbox, expect }) {
       const secret = uniqueValue('kode-kit-secret');
