@@ -158,6 +158,27 @@ export const toolsConformanceCases: readonly ConformanceCase[] = [
     },
   },
   {
+    id: 'tools.bash-run-background-started',
+    group: 'tools',
+    title: 'a background bash_run returns once its command started: a failed start is its error, the shell id is listed at once',
+    requires: ['processes.background'],
+    async run({ sandbox, workdir, expect }) {
+      const state = createToolState({ sandbox });
+      // Only a tool that waited for the start can report it failed (the code is the backend's: a
+      // missing cwd is FILE_NOT_FOUND on local, BACKEND_ERROR on OpenSandbox).
+      const refused = failed(await bashRunTool.execute({ cmd: 'true', cwd: `${workdir}/no-such-dir`, background: true }, { sandbox, state }));
+      expect(refused.message.length).toBeGreaterThan(0);
+      const started = ok(await bashRunTool.execute({ cmd: 'sleep 600', background: true }, { sandbox, state }));
+      if (!started.background) throw new Error('expected a background result');
+      try {
+        const listed = (await sandbox.processes.list()).find((p) => p.id === started.shellId);
+        expect(listed, `shell ${started.shellId} among the listed processes right after bash_run returned`).toMatchObject({ running: true });
+      } finally {
+        await sandbox.processes.kill(started.shellId, 'SIGKILL').catch(() => undefined);
+      }
+    },
+  },
+  {
     id: 'tools.fs-read-numbered-paging',
     group: 'tools',
     title: 'fs_read numbers lines, pages with offset/limit and says where to continue; missing files and directories are errors',

@@ -335,7 +335,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
       mutate(s, {
         dispose: async (inner) => {
           if (options.disposeAction === 'close') {
-            await inner.exec(`find ${quoteShellArg(inner.workDir)} -mindepth 1 -delete`, { cwd: '/' }).catch(() => undefined);
+            await inner.exec(`find ${quoteShellArg(inner.workDir)} -mindepth 1 -delete`).catch(() => undefined);
           }
           await inner.dispose();
         },

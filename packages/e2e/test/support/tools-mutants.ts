@@ -34,4 +34,32 @@ export const toolsMutants: readonly ConformanceMutant[] = [
         start: (command, options) => inner.start(command, options?.cwd !== undefined && !options.cwd.startsWith('/') ? { ...options, cwd: undefined } : options),
       })),
   },
+  {
+    id: 'background-run-returns-before-start',
+    description: 'a background bash_run returns a shell id before its command started (a failed start is lost, the id is not yet listed)',
+    groups: ['tools'],
+    catchers: ['tools.bash-run-background-started'],
+    wrap: (s) => {
+      // Provisional ids handed out at once; later calls wait for the real start and use its id.
+      const pending = new Map<string, Promise<string | undefined>>();
+      let next = 0;
+      const real = async (id: string): Promise<string> => (await pending.get(id)) ?? id;
+      return withProcesses(s, (inner) => ({
+        start: (command, options) => {
+          const id = `early-${++next}`;
+          pending.set(
+            id,
+            inner.start(command, options).then(
+              (started) => started.id,
+              () => undefined,
+            ),
+          );
+          return Promise.resolve({ id });
+        },
+        output: async (id, options) => inner.output(await real(id), options),
+        wait: async (id, options) => inner.wait(await real(id), options),
+        kill: async (id, signal) => inner.kill(await real(id), signal),
+      }));
+    },
+  },
 ];
