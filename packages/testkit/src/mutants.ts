@@ -155,7 +155,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     id: 'watch-drops-events',
     description: 'the watch listener receives only every second event',
     groups: ['watch'],
-    catchers: ['watch.burst-200', 'watch.rename', 'watch.multiple-paths'],
+    catchers: ['watch.rename', 'watch.multiple-paths', 'watch.burst-200'],
     wrap: (s) =>
       mutate(s, {
         watchFiles: (paths, listener, options) => {
@@ -248,6 +248,61 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     groups: ['errors', 'processes'],
     catchers: ['errors.unsupported.processes-background'],
     wrap: (s) => mutate(s, { capabilities: Object.freeze({ ...s.capabilities, processes: Object.freeze({ ...s.capabilities.processes, background: false }) }) }),
+  },
+  {
+    id: 'exec-accepts-empty-command',
+    description: "exec('') and whitespace-only commands resolve with code 0 instead of raising InvalidArgumentError",
+    groups: ['errors'],
+    catchers: ['errors.exec-empty-command'],
+    wrap: (s) =>
+      mutate(s, {
+        exec: (inner, cmd, o) =>
+          typeof cmd === 'string' && cmd.trim() === '' ? Promise.resolve({ code: 0, stdout: '', stderr: '', timedOut: false, truncated: false, durationMs: 0 }) : inner.exec(cmd, o),
+      }),
+  },
+  {
+    id: 'exec-ignores-unknown-option',
+    description: 'exec drops option keys it does not know ({ timeout: 5 }) instead of raising InvalidArgumentError',
+    groups: ['errors'],
+    catchers: ['errors.exec-unknown-option'],
+    wrap: (s) =>
+      mutate(s, {
+        exec: (inner, cmd, o) => {
+          const known = ['cwd', 'env', 'timeoutMs', 'signal', 'onStdout', 'onStderr', 'maxOutputBytes'];
+          return inner.exec(cmd, o === undefined ? o : (Object.fromEntries(Object.entries(o).filter(([key]) => known.includes(key)))));
+        },
+      }),
+  },
+  {
+    id: 'mkdir-over-file-succeeds',
+    description: 'mkdir where a file exists resolves silently instead of raising InvalidArgumentError',
+    groups: ['fs'],
+    catchers: ['fs.mkdir-over-file'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          mkdir: async (p, o) => {
+            if ((await s.fs.exists(p)) && (await s.fs.stat(p)).type === 'file') return;
+            await s.fs.mkdir(p, o);
+          },
+        },
+      }),
+  },
+  {
+    id: 'unwatch-after-dispose-throws',
+    description: 'unwatchFiles after dispose raises DisposedError instead of resolving',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.unwatch-after-dispose'],
+    wrap: (s) => {
+      let disposed = false;
+      return mutate(s, {
+        unwatchFiles: (id: string) => (disposed ? Promise.reject(new DisposedError('the sandbox is disposed')) : s.unwatchFiles(id)),
+        dispose: async (inner) => {
+          disposed = true;
+          await inner.dispose();
+        },
+      });
+    },
   },
   {
     id: 'exec-duration-zero',
