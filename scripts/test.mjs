@@ -2,7 +2,8 @@
 // The one test command (`npm test` / `pnpm test` after setup): build, lint, typecheck, then every
 // vitest project (unit tests, the conformance kit against every backend, packaging and publishing
 // tests). Ends with one plain line `N passed, N failed, N skipped` (also written to
-// .test-results/summary.txt) and exits non-zero when anything failed.
+// .test-results/summary.txt; it names host tools that are missing, e.g. inotifywait or rg, whose
+// tests were skipped) and exits non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,7 +70,16 @@ if (failures.length > 0) {
   console.log(`\nFailures (${failures.length}):`);
   for (const f of failures.slice(0, 50)) console.log(`  - ${f}`);
 }
-const summary = `${passed} passed, ${failed} failed, ${skipped} skipped`;
+// Host tools some tests need: without them those tests are skipped (native watch, the rg grep
+// engine), so the summary names what is missing instead of letting the count drop silently.
+const HOST_TOOLS = [
+  ['inotifywait', 'native-watch tests'],
+  ['rg', 'rg-engine tests'],
+];
+const missing = HOST_TOOLS.filter(([tool]) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0);
+const summary = `${passed} passed, ${failed} failed, ${skipped} skipped${
+  missing.length > 0 ? ` (missing host tools: ${missing.map(([tool, tests]) => `${tool} - ${tests} skipped`).join('; ')})` : ''
+}`;
 writeFileSync(join(results, 'summary.txt'), `${summary}\n`);
 console.log(`\n${summary}`);
 process.exit(failed === 0 ? 0 : 1);

@@ -6,10 +6,7 @@ import { afterAll } from 'vitest';
 import { toolsConformanceCases } from '@kode/tools/conformance';
 import { localConformanceTarget } from './targets/local-target';
 
-const target = localConformanceTarget({
-  extraCases: toolsConformanceCases,
-  knownFailures: {},
-});
+const target = localConformanceTarget({ extraCases: toolsConformanceCases });
 
 afterAll(() => target.cleanup());
 

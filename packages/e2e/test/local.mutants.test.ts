@@ -1,26 +1,15 @@
 // The kit proves it can fail: every mutant (a LocalSandbox wrapped to break one rule) must be caught
-// by at least one case that passes on the real LocalSandbox. Prints which case ids catch each mutant.
-import { conformanceMutants, findCatchingCases, type MutantVerdict } from '@kode/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+// by at least one case that passes on the real LocalSandbox. Local sandboxes are cheap, so each
+// mutant is searched over every case of its groups (not only the ids in its title); prints which
+// case ids catch each mutant.
+import { afterAll } from 'vitest';
+import { describeMutants } from './support/mutant-suite';
 import { localConformanceTarget } from './targets/local-target';
 
 const target = localConformanceTarget();
+afterAll(() => target.cleanup());
+
 /** KODE_MUTANTS_FULL=1 lists every catching case (minutes); by default each mutant stops at two. */
 const maxCatches = process.env.KODE_MUTANTS_FULL === '1' ? undefined : 2;
-const verdicts: MutantVerdict[] = [];
 
-afterAll(() => {
-  target.cleanup();
-  const lines = verdicts.map((v) => `  ${v.mutant}: ${v.caughtBy.join(', ') || 'NOT CAUGHT'}${v.failingOnControl.length ? ` (also failing on the real backend: ${v.failingOnControl.join(', ')})` : ''}`);
-  process.stdout.write(`\nMutant → catching conformance cases (local):\n${lines.join('\n')}\n`);
-});
-
-describe('conformance kit catches deliberately broken backends (mutants of LocalSandbox)', () => {
-  for (const mutant of conformanceMutants) {
-    it(`catches ${mutant.id}: ${mutant.description}`, async () => {
-      const verdict = await findCatchingCases({ target, mutant, expect, ...(maxCatches === undefined ? {} : { maxCatches }) });
-      verdicts.push(verdict);
-      expect(verdict.caughtBy, `no case catches mutant ${mutant.id}`).not.toEqual([]);
-    }, 300_000);
-  }
-});
+describeMutants('conformance kit catches deliberately broken backends (mutants of LocalSandbox)', target, { searchGroups: true, maxCatches, caseMs: 300_000 });

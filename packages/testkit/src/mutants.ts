@@ -2,6 +2,10 @@ import {
   DisposedError,
   FileNotFoundError,
   quoteShellArg,
+  type BaseSandboxConfig,
+  type ToConfigOptions,
+  type WatchFilesOptions,
+  type WatchListener,
   type ExecOptions,
   type Sandbox,
   type SandboxCapabilities,
@@ -11,8 +15,9 @@ import {
 import type { ExpectStatic } from 'vitest';
 import { conformanceCases } from './conformance-cases';
 import { runConformanceCase } from './run-case';
+import { restoreInstance } from './support/restore';
 import { withTimeout } from './support/wait';
-import type { ConformanceCase, ConformanceGroup, ConformanceSandboxOptions, ConformanceTarget } from './types';
+import type { ConformanceCase, ConformanceGroup, ConformanceSandboxOptions, ConformanceTarget, ConformanceWatchMode } from './types';
 
 /**
  * A deliberately broken backend: it wraps a real sandbox and breaks one rule of the contract.
@@ -24,9 +29,16 @@ export interface ConformanceMutant {
   /** The rule it breaks, in words. */
   description: string;
   /** The groups whose cases are expected to catch it (the self-test runs only those). */
-  groups: readonly ConformanceGroup[];
-  /** Wraps a fresh (not initialised) sandbox; the result is used exactly like the original. */
-  wrap(sandbox: Sandbox): Sandbox;
+  groups: ReadonlyArray<ConformanceGroup | (string & {})>;
+  /**
+   * The case ids built to catch it (a subset of `groups`' cases). Self-tests on slow backends run
+   * only these; at least one must catch the mutant wherever it applies.
+   */
+  catchers: readonly string[];
+  /** Why the mutant cannot be expressed on `target`, or `undefined` when it can. Default: always applies. */
+  appliesTo?(target: ConformanceTarget): string | undefined;
+  /** Wraps a fresh (not initialised) sandbox created with `options`; the result is used exactly like the original. */
+  wrap(sandbox: Sandbox, options: ConformanceSandboxOptions): Sandbox;
 }
 
 /** Which parts of a sandbox a mutant replaces; everything else is delegated to the real one. */
@@ -35,6 +47,9 @@ interface Overrides {
   fs?: Partial<SandboxFs>;
   processes?: Partial<SandboxProcesses>;
   dispose?: (inner: Sandbox) => Promise<void>;
+  init?: (inner: Sandbox) => Promise<void>;
+  getSandboxId?: () => string;
+  toConfig?: (options?: ToConfigOptions) => BaseSandboxConfig & Record<string, unknown>;
   watchFiles?: Sandbox['watchFiles'];
   unwatchFiles?: Sandbox['unwatchFiles'];
   capabilities?: SandboxCapabilities;
@@ -63,6 +78,12 @@ function mutate(inner: Sandbox, overrides: Overrides): Sandbox {
     replaced.dispose = () => dispose(inner);
     replaced[Symbol.asyncDispose] = () => dispose(inner);
   }
+  if (overrides.init) {
+    const init = overrides.init;
+    replaced.init = () => init(inner);
+  }
+  if (overrides.getSandboxId) replaced.getSandboxId = overrides.getSandboxId;
+  if (overrides.toConfig) replaced.toConfig = overrides.toConfig;
   if (overrides.watchFiles) replaced.watchFiles = overrides.watchFiles;
   if (overrides.unwatchFiles) replaced.unwatchFiles = overrides.unwatchFiles;
   if (overrides.capabilities) Object.defineProperty(replaced, 'capabilities', { value: overrides.capabilities, enumerable: true });
@@ -87,18 +108,21 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     id: 'exec-wrong-exit-code',
     description: 'exec collapses every non-zero exit code to 1',
     groups: ['exec'],
+    catchers: ['exec.exit-code-127', 'exec.exit-code-arbitrary', 'exec.killed-by-signal', 'exec.stderr-with-exit-code'],
     wrap: (s) => mutate(s, { exec: async (inner, cmd, o) => { const r = await inner.exec(cmd, o); return { ...r, code: r.code === 0 ? 0 : 1 }; } }),
   },
   {
     id: 'exec-ignores-cwd',
     description: 'exec ignores the cwd option (runs in workDir)',
     groups: ['exec'],
+    catchers: ['exec.cwd-absolute', 'exec.cwd-relative'],
     wrap: (s) => mutate(s, { exec: (inner, cmd, o) => inner.exec(cmd, { ...o, cwd: undefined }) }),
   },
   {
     id: 'fs-missing-file-untyped',
     description: 'fs calls on a missing path reject with a plain Error instead of FileNotFoundError',
     groups: ['fs', 'errors'],
+    catchers: ['errors.typed-file-not-found', 'fs.not-found.read'],
     wrap: (s) =>
       mutate(s, {
         fs: {
@@ -115,6 +139,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     id: 'dispose-not-idempotent',
     description: 'a second dispose() rejects with DisposedError',
     groups: ['lifecycle'],
+    catchers: ['lifecycle.dispose-idempotent'],
     wrap: (s) => {
       let disposed = false;
       return mutate(s, {
@@ -130,6 +155,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     id: 'watch-drops-events',
     description: 'the watch listener receives only every second event',
     groups: ['watch'],
+    catchers: ['watch.rename', 'watch.multiple-paths', 'watch.burst-200'],
     wrap: (s) =>
       mutate(s, {
         watchFiles: (paths, listener, options) => {
@@ -144,18 +170,21 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     id: 'glob-unsorted',
     description: 'glob returns its matches in reverse order',
     groups: ['fs'],
+    catchers: ['fs.glob.sorting', 'fs.list-1000-files'],
     wrap: (s) => mutate(s, { fs: { glob: async (p, o) => (await s.fs.glob(p, o)).reverse() } }),
   },
   {
     id: 'glob-ignores-dot-option',
     description: 'glob always matches dotfiles (dot: true regardless of the option)',
     groups: ['fs'],
+    catchers: ['fs.glob.star', 'fs.glob.dotfiles-without-dot'],
     wrap: (s) => mutate(s, { fs: { glob: (p, o) => s.fs.glob(p, { ...o, dot: true }) } }),
   },
   {
     id: 'timeout-leaves-children',
     description: 'on timeout only the direct child is killed: the command runs in its own session and survives',
     groups: ['exec'],
+    catchers: ['exec.timeout-kills-grandchild'],
     wrap: (s) => {
       // The escaped sessions are recorded so that dispose can still end them (the mutant must not leak).
       const sessions = () => `${s.workDir}/.kode-mutant-sessions`;
@@ -183,30 +212,35 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     id: 'exec-merges-stderr',
     description: 'exec appends stderr to stdout',
     groups: ['exec'],
+    catchers: ['exec.stdout-stderr-separate', 'exec.stderr-with-exit-code'],
     wrap: (s) => mutate(s, { exec: async (inner, cmd, o) => { const r = await inner.exec(cmd, o); return { ...r, stdout: r.stdout + r.stderr, stderr: '' }; } }),
   },
   {
     id: 'exec-ignores-max-output',
     description: 'exec ignores maxOutputBytes (never truncates)',
     groups: ['exec'],
+    catchers: ['exec.output-truncated', 'exec.output-truncated-stderr'],
     wrap: (s) => mutate(s, { exec: (inner, cmd, o) => inner.exec(cmd, { ...o, maxOutputBytes: undefined }) }),
   },
   {
     id: 'processes-output-ignores-cursor',
     description: 'processes.output always returns everything from the start',
     groups: ['processes'],
+    catchers: ['processes.output-cursor'],
     wrap: (s) => mutate(s, { processes: { output: (id) => s.processes.output(id) } }),
   },
   {
     id: 'unwatch-keeps-listening',
     description: 'unwatchFiles resolves but the watch keeps delivering events',
     groups: ['watch'],
+    catchers: ['watch.unwatch-stops-events'],
     wrap: (s) => mutate(s, { unwatchFiles: () => Promise.resolve() }),
   },
   {
     id: 'capabilities-mutable',
     description: 'capabilities are a fresh unfrozen object on every read',
     groups: ['lifecycle'],
+    catchers: ['lifecycle.capabilities-frozen'],
     wrap: (s) => {
       const proxy = mutate(s, {});
       return new Proxy(proxy, {
@@ -218,7 +252,191 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     id: 'capability-declared-absent-but-works',
     description: 'declares processes.background false yet runs processes.start (a silent half-implementation)',
     groups: ['errors', 'processes'],
+    catchers: ['errors.unsupported.processes-background'],
     wrap: (s) => mutate(s, { capabilities: Object.freeze({ ...s.capabilities, processes: Object.freeze({ ...s.capabilities.processes, background: false }) }) }),
+  },
+  {
+    id: 'exec-accepts-empty-command',
+    description: "exec('') and whitespace-only commands resolve with code 0 instead of raising InvalidArgumentError",
+    groups: ['errors'],
+    catchers: ['errors.exec-empty-command'],
+    wrap: (s) =>
+      mutate(s, {
+        exec: (inner, cmd, o) =>
+          typeof cmd === 'string' && cmd.trim() === '' ? Promise.resolve({ code: 0, stdout: '', stderr: '', timedOut: false, truncated: false, durationMs: 0 }) : inner.exec(cmd, o),
+      }),
+  },
+  {
+    id: 'exec-ignores-unknown-option',
+    description: 'exec drops option keys it does not know ({ timeout: 5 }) instead of raising InvalidArgumentError',
+    groups: ['errors'],
+    catchers: ['errors.exec-unknown-option'],
+    wrap: (s) =>
+      mutate(s, {
+        exec: (inner, cmd, o) => {
+          const known = ['cwd', 'env', 'timeoutMs', 'signal', 'onStdout', 'onStderr', 'maxOutputBytes'];
+          return inner.exec(cmd, o === undefined ? o : (Object.fromEntries(Object.entries(o).filter(([key]) => known.includes(key)))));
+        },
+      }),
+  },
+  {
+    id: 'mkdir-over-file-succeeds',
+    description: 'mkdir where a file exists resolves silently instead of raising InvalidArgumentError',
+    groups: ['fs'],
+    catchers: ['fs.mkdir-over-file'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          mkdir: async (p, o) => {
+            if ((await s.fs.exists(p)) && (await s.fs.stat(p)).type === 'file') return;
+            await s.fs.mkdir(p, o);
+          },
+        },
+      }),
+  },
+  {
+    id: 'unwatch-after-dispose-throws',
+    description: 'unwatchFiles after dispose raises DisposedError instead of resolving',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.unwatch-after-dispose'],
+    wrap: (s) => {
+      let disposed = false;
+      return mutate(s, {
+        unwatchFiles: (id: string) => (disposed ? Promise.reject(new DisposedError('the sandbox is disposed')) : s.unwatchFiles(id)),
+        dispose: async (inner) => {
+          disposed = true;
+          await inner.dispose();
+        },
+      });
+    },
+  },
+  {
+    id: 'exec-duration-zero',
+    description: 'exec reports durationMs 0 whatever the command took',
+    groups: ['exec'],
+    catchers: ['exec.duration'],
+    wrap: (s) => mutate(s, { exec: async (inner, cmd, o) => ({ ...(await inner.exec(cmd, o)), durationMs: 0 }) }),
+  },
+  {
+    id: 'fs-list-unsorted',
+    description: 'fs.list returns entries in natural (locale, numeric) order instead of sorted by path',
+    groups: ['fs'],
+    catchers: ['fs.list-sort-order'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          list: async (p, o) => (await s.fs.list(p, o)).sort((a, b) => a.path.localeCompare(b.path, undefined, { numeric: true, sensitivity: 'base' })),
+        },
+      }),
+  },
+  {
+    id: 'rm-directory-wrong-error',
+    description: 'rm of a directory without recursive is refused with a plain Error instead of InvalidArgumentError',
+    groups: ['fs'],
+    catchers: ['fs.rm-recursive'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          rm: async (p, o) => {
+            if (o?.recursive !== true && (await s.fs.exists(p)) && (await s.fs.stat(p)).type === 'directory') throw new Error(`EISDIR: illegal operation on a directory, rm '${p}'`);
+            return s.fs.rm(p, o);
+          },
+        },
+      }),
+  },
+  {
+    id: 'sandbox-id-throws-after-dispose',
+    description: 'getSandboxId throws DisposedError after dispose instead of still answering',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.sandbox-id-after-dispose'],
+    wrap: (s) => {
+      let disposed = false;
+      return mutate(s, {
+        getSandboxId: () => {
+          if (disposed) throw new DisposedError('the sandbox is disposed');
+          return s.getSandboxId();
+        },
+        dispose: async (inner) => {
+          disposed = true;
+          await inner.dispose();
+        },
+      });
+    },
+  },
+  {
+    id: 'to-config-includes-secrets',
+    description: 'toConfig() includes secrets (env values) without { includeSecrets: true }',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.to-config-redacts-env'],
+    appliesTo: (target) => (target.supportsEnv ? undefined : 'the target cannot create a sandbox with env'),
+    wrap: (s) => mutate(s, { toConfig: () => s.toConfig({ includeSecrets: true }) }),
+  },
+  {
+    id: 'init-skips-workdir',
+    description: 'init never creates a custom workDir (it only exists when the image happens to have it)',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.init-creates-workdir'],
+    appliesTo: (target) => (target.supportsWorkDir ? undefined : 'the target cannot create a sandbox with a fresh workDir'),
+    wrap: (s, options) =>
+      mutate(s, {
+        init: async (inner) => {
+          await inner.init();
+          // Undo what init created: an empty fresh workDir is removed again.
+          if (options.workDir !== undefined) await inner.exec(`rmdir -- ${quoteShellArg(options.workDir)}`, { cwd: '/' });
+        },
+      }),
+  },
+  {
+    id: 'dispose-close-destroys',
+    description: "dispose with disposeAction 'close' destroys the sandbox's state anyway (as a kill would)",
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.dispose-close-keeps-sandbox'],
+    appliesTo: (target) => (target.supportsDisposeAction ? undefined : "the target cannot create a sandbox with disposeAction 'close'"),
+    wrap: (s, options) =>
+      mutate(s, {
+        dispose: async (inner) => {
+          if (options.disposeAction === 'close') {
+            await inner.exec(`find ${quoteShellArg(inner.workDir)} -mindepth 1 -delete`).catch(() => undefined);
+          }
+          await inner.dispose();
+        },
+      }),
+  },
+  {
+    id: 'dispose-leaves-watches',
+    description: 'dispose() leaves watches running: the listener still gets events from the sandbox afterwards',
+    groups: ['watch'],
+    catchers: ['watch.dispose-closes-watches'],
+    appliesTo: (target) => (target.supportsDisposeAction ? undefined : "the target cannot create a sandbox with disposeAction 'close'"),
+    wrap: (s) => {
+      // Watches run on a second instance of the same sandbox that dispose() forgets to close; it is
+      // closed a while later so the mutant does not leak.
+      let watcher: Promise<Sandbox> | undefined;
+      let disposed = false;
+      const instance = (): Promise<Sandbox> => {
+        watcher ??= (async () => {
+          const second = restoreInstance(s, 'close');
+          await second.init();
+          return second;
+        })();
+        return watcher;
+      };
+      return mutate(s, {
+        watchFiles: async (paths: string[], listener: WatchListener, options?: WatchFilesOptions) => {
+          if (disposed) return s.watchFiles(paths, listener, options);
+          return (await instance()).watchFiles(paths, listener, options);
+        },
+        unwatchFiles: async (id: string) => {
+          if (watcher !== undefined) await (await watcher).unwatchFiles(id);
+        },
+        dispose: async (inner) => {
+          disposed = true;
+          await inner.dispose();
+          const pending = watcher;
+          if (pending !== undefined) setTimeout(() => void pending.then((w) => w.dispose()).catch(() => undefined), 30_000);
+        },
+      });
+    },
   },
 ];
 
@@ -230,7 +448,7 @@ export function mutateTarget(target: ConformanceTarget, mutant: ConformanceMutan
   return {
     ...target,
     name: `${target.name} [mutant ${mutant.id}]`,
-    create: async (options: ConformanceSandboxOptions) => mutant.wrap(await target.create(options)),
+    create: async (options: ConformanceSandboxOptions) => mutant.wrap(await target.create(options), options),
   };
 }
 
@@ -255,16 +473,27 @@ export async function findCatchingCases(options: {
   cases?: readonly ConformanceCase[];
   /** Stop once this many catching cases are found (speed); default: run every case of the groups. */
   maxCatches?: number;
+  /** Run only the mutant's `catchers` (looked up in `cases`) instead of every case of its groups. Default false. */
+  onlyCatchers?: boolean;
+  /** Watch modes a `watch` case runs in. Default `['polling', 'native']`. */
+  watchModes?: readonly ConformanceWatchMode[];
 }): Promise<MutantVerdict> {
   const { target, mutant, expect } = options;
-  const cases = (options.cases ?? conformanceCases).filter((c) => (mutant.groups as readonly string[]).includes(c.group));
+  const all = options.cases ?? conformanceCases;
+  const cases = options.onlyCatchers
+    ? mutant.catchers.map((id) => {
+        const found = all.find((c) => c.id === id);
+        if (found === undefined) throw new Error(`mutant ${mutant.id} names an unknown catching case ${id}`);
+        return found;
+      })
+    : all.filter((c) => (mutant.groups as readonly string[]).includes(c.group));
   const mutated = mutateTarget(target, mutant);
   const caughtBy: string[] = [];
   const failingOnControl: string[] = [];
   const limit = options.maxCatches ?? Number.POSITIVE_INFINITY;
   for (const kase of cases) {
     if (caughtBy.length >= limit) break;
-    const modes = kase.group === 'watch' ? (['polling', 'native'] as const) : ([undefined] as const);
+    const modes: ReadonlyArray<ConformanceWatchMode | undefined> = kase.group === 'watch' ? (options.watchModes ?? ['polling', 'native']) : [undefined];
     for (const mode of modes) {
       const sandboxOptions: ConformanceSandboxOptions = mode === undefined ? {} : { watch: { mode, pollIntervalMs: target.tolerances?.pollIntervalMs ?? 200 } };
       const run = (t: ConformanceTarget) =>

@@ -13,6 +13,12 @@ export interface ConformanceSandboxOptions {
   watch?: WatchConfig;
   /** Make `inotifywait` unavailable inside the sandbox (only asked when `supportsHideInotifywait`). */
   hideInotifywait?: boolean;
+  /** Environment variables of the whole sandbox (only asked when `supportsEnv`). */
+  env?: Record<string, string>;
+  /** An absolute `workDir` that does not exist yet; `init()` must create it (only asked when `supportsWorkDir`). */
+  workDir?: string;
+  /** What `dispose()` does with the sandbox (only asked when `supportsDisposeAction`). Default: the backend's (`'kill'` for remote backends). */
+  disposeAction?: 'kill' | 'close';
 }
 
 /** Tolerances for backends that are slower or coarser than the defaults assume. */
@@ -44,6 +50,17 @@ export interface ConformanceTarget {
   create(options: ConformanceSandboxOptions): Sandbox | Promise<Sandbox>;
   /** True when `create({ hideInotifywait: true })` really hides `inotifywait` (enables `watch.fallback`). */
   supportsHideInotifywait?: boolean;
+  /** True when `create({ env })` gives the sandbox those environment variables (enables `lifecycle.to-config-redacts-env`). */
+  supportsEnv?: boolean;
+  /** True when `create({ workDir })` uses that path and the backend's `init()` creates it when missing (enables `lifecycle.init-creates-workdir`). */
+  supportsWorkDir?: boolean;
+  /**
+   * True when `create({ disposeAction: 'close' })` makes `dispose()` leave the sandbox running, or
+   * when the backend's `dispose()` never destroys the sandbox anyway (local). With
+   * `lifecycle.restore` it enables `lifecycle.dispose-close-keeps-sandbox` and
+   * `watch.dispose-closes-watches`.
+   */
+  supportsDisposeAction?: boolean;
   /**
    * Cases expected to fail, by id (or `id@native` / `id@polling` for one watch mode), each with a
    * reason. They are registered with `it.fails`, so they turn red the day they start passing.

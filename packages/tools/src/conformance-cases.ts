@@ -141,6 +141,42 @@ export const toolsConformanceCases: readonly ConformanceCase[] = [
     },
   },
   {
+    id: 'tools.bash-run-background-relative-cwd',
+    group: 'tools',
+    title: 'a background bash_run with a relative cwd runs there (resolved against the work directory)',
+    requires: ['processes.background'],
+    async run({ sandbox, workdir, expect }) {
+      const state = createToolState({ sandbox });
+      await sandbox.fs.mkdir(`${workdir}/bg cwd`);
+      const relative = `${workdir.startsWith(`${sandbox.workDir}/`) ? workdir.slice(sandbox.workDir.length + 1) : workdir}/bg cwd`;
+      const started = ok(await bashRunTool.execute({ cmd: 'pwd', cwd: relative, background: true }, { sandbox, state }));
+      if (!started.background) throw new Error('expected a background result');
+      await sandbox.processes.wait(started.shellId, { timeoutMs: 20_000 });
+      expect(ok(await bashLogsTool.execute({ shell_id: started.shellId }, { sandbox, state })).output).toBe(`${workdir}/bg cwd\n`);
+    },
+  },
+  {
+    id: 'tools.bash-run-background-started',
+    group: 'tools',
+    title: 'a background bash_run returns once its command started: a failed start is its error, the shell id is listed at once',
+    requires: ['processes.background'],
+    async run({ sandbox, workdir, expect }) {
+      const state = createToolState({ sandbox });
+      // Only a tool that waited for the start can report it failed (the code is the backend's: a
+      // missing cwd is FILE_NOT_FOUND on local, BACKEND_ERROR on OpenSandbox).
+      const refused = failed(await bashRunTool.execute({ cmd: 'true', cwd: `${workdir}/no-such-dir`, background: true }, { sandbox, state }));
+      expect(refused.message.length).toBeGreaterThan(0);
+      const started = ok(await bashRunTool.execute({ cmd: 'sleep 600', background: true }, { sandbox, state }));
+      if (!started.background) throw new Error('expected a background result');
+      try {
+        const listed = (await sandbox.processes.list()).find((p) => p.id === started.shellId);
+        expect(listed, `shell ${started.shellId} among the listed processes right after bash_run returned`).toMatchObject({ running: true });
+      } finally {
+        await sandbox.processes.kill(started.shellId, 'SIGKILL').catch(() => undefined);
+      }
+    },
+  },
+  {
     id: 'tools.fs-read-numbered-paging',
     group: 'tools',
     title: 'fs_read numbers lines, pages with offset/limit and says where to continue; missing files and directories are errors',

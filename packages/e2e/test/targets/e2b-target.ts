@@ -10,7 +10,7 @@ import { afterAll, beforeAll } from 'vitest';
  */
 export const E2B_KNOWN_FAILURES: Record<string, string> = {
   'lifecycle.sandbox-id-after-dispose': 'getSandboxId() raises DisposedError after dispose (rule 11: it still answers)',
-  'lifecycle.to-config-redacts-env': 'the env values given as `envs` show up in the sandbox printed as JSON (rule 10/18)',
+  'lifecycle.to-config-redacts-env': 'JSON.stringify(sandbox) contains the values given as `envs` (rule 18; toConfig() itself redacts them)',
   'fs.rename-onto-directory': 'rename onto a directory raises BACKEND_ERROR (envd EISDIR) instead of INVALID_ARGUMENT (rule 17)',
   'errors.exec-invalid-timeout': 'exec accepts timeoutMs 3e9 (above 2^31 - 1) and times out at once (rule 13)',
   'errors.exec-unknown-option': 'exec ignores the unknown option `timeout` and runs the command (rule 12)',
@@ -22,7 +22,8 @@ export const E2B_KNOWN_FAILURES: Record<string, string> = {
  * happen), started in `beforeAll` and closed (with every sandbox) in `afterAll` of the calling
  * test file. `hideInotifywait` picks the emulator's `kode-no-inotify` template, which hides the
  * `inotifywait` the emulated envd's WatchDir relies on (real envd uses fsnotify): watchDir then
- * fails and a native watch must fall back to polling.
+ * fails and a native watch must fall back to polling. `env` maps to `envs`, `workDir` and
+ * `disposeAction` (`lifecycle.disposeAction`) to the options of the same names.
  *
  * The API key reaches the backend through `E2B_API_KEY`, as in production: `toConfig()` never
  * carries it, so the kit's restore cases (`SandboxFactory.create(sandbox.toConfig())`) find it
@@ -43,6 +44,9 @@ export function e2bConformanceTarget(overrides: Partial<ConformanceTarget> = {})
   return {
     name: 'e2b (envd emulator)',
     supportsHideInotifywait: true,
+    supportsEnv: true,
+    supportsWorkDir: true,
+    supportsDisposeAction: true,
     knownFailures: E2B_KNOWN_FAILURES,
     create(options) {
       if (!emulator) throw new Error('the E2B emulator is not started (create() runs in hooks and tests only)');
@@ -53,6 +57,9 @@ export function e2bConformanceTarget(overrides: Partial<ConformanceTarget> = {})
         timeoutMs: 600_000,
         ...(options.hideInotifywait ? { template: 'kode-no-inotify' } : {}),
         ...(options.watch === undefined ? {} : { watch: options.watch }),
+        ...(options.env === undefined ? {} : { envs: options.env }),
+        ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+        ...(options.disposeAction === undefined ? {} : { lifecycle: { disposeAction: options.disposeAction } }),
       });
     },
     ...overrides,

@@ -25,7 +25,8 @@ export interface OpenSandboxTargetSetup {
  * A conformance target for `OpenSandbox` against an OpenSandbox emulator in `routing` mode,
  * started in `beforeAll` and closed (with every sandbox) in `afterAll` of the calling test file.
  * Sandboxes use the emulator's `ubuntu` profile (inotify-tools present); `hideInotifywait` picks
- * the `kode/minimal` image, which has none, so a native watch must fall back to polling.
+ * the `kode/minimal` image, which has none, so a native watch must fall back to polling. `env`,
+ * `workDir` and `disposeAction` map to the options of the same names (`lifecycle.disposeAction`).
  */
 export function openSandboxConformanceTarget(routing: RoutingMode, overrides: Partial<ConformanceTarget> = {}, setup: OpenSandboxTargetSetup = {}): ConformanceTarget {
   let emulator: EmulatorHandle | undefined;
@@ -45,6 +46,9 @@ export function openSandboxConformanceTarget(routing: RoutingMode, overrides: Pa
   return {
     name: `opensandbox (emulator, ${routing}${key !== undefined ? ', API key from the environment' : ''})`,
     supportsHideInotifywait: true,
+    supportsEnv: true,
+    supportsWorkDir: true,
+    supportsDisposeAction: true,
     knownFailures: OPEN_SANDBOX_KNOWN_FAILURES,
     create(options) {
       if (!emulator) throw new Error('the OpenSandbox emulator is not started (create() runs in hooks and tests only)');
@@ -55,6 +59,9 @@ export function openSandboxConformanceTarget(routing: RoutingMode, overrides: Pa
         ...(key === undefined ? { apiKey: '' } : {}),
         ...(options.watch ? { watch: options.watch } : {}),
         ...(options.hideInotifywait ? { image: 'kode/minimal' } : {}),
+        ...(options.env === undefined ? {} : { env: options.env }),
+        ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+        ...(options.disposeAction === undefined ? {} : { lifecycle: { disposeAction: options.disposeAction } }),
       });
     },
     ...overrides,

@@ -54,7 +54,9 @@ export const UNSUPPORTED_PROBES: readonly UnsupportedProbe[] = [
     capability: 'lifecycle.restore',
     title: 'SandboxFactory.createAsync(toConfig())',
     async call(ctx) {
-      const restored = await SandboxFactory.createAsync(JSON.parse(JSON.stringify(ctx.sandbox.toConfig())) as ReturnType<Sandbox['toConfig']>);
+      // Restoring means connecting to this sandbox by id, whether or not toConfig() carries it.
+      const config = JSON.parse(JSON.stringify(ctx.sandbox.toConfig())) as ReturnType<Sandbox['toConfig']>;
+      const restored = await SandboxFactory.createAsync({ ...config, sandboxId: ctx.sandbox.getSandboxId() });
       await restored.dispose();
       return restored;
     },
@@ -137,6 +139,53 @@ export const errorsCases: readonly ConformanceCase[] = [
     title: 'an empty glob pattern raises InvalidArgumentError',
     async run({ sandbox, workdir }) {
       await expectError(() => sandbox.fs.glob('', { cwd: workdir }), InvalidArgumentError, "glob('')");
+    },
+  },
+  {
+    id: 'errors.exec-empty-command',
+    group: 'errors',
+    title: "exec('') and a whitespace-only command raise InvalidArgumentError",
+    async run({ sandbox }) {
+      for (const command of ['', ' ', '  \t\n ']) {
+        await expectError(() => sandbox.exec(command), InvalidArgumentError, `exec(${JSON.stringify(command)})`);
+      }
+    },
+  },
+  {
+    id: 'errors.exec-invalid-timeout',
+    group: 'errors',
+    title: 'a timeoutMs that is not an integer number of ms in [0, 2^31 - 1] raises InvalidArgumentError',
+    async run({ sandbox, expect }) {
+      for (const timeoutMs of [1.5, -1, 3e9, Number.NaN, Number.POSITIVE_INFINITY]) {
+        const error = (await expectError(() => sandbox.exec('true', { timeoutMs }), InvalidArgumentError, `exec timeoutMs ${timeoutMs}`)) as SandboxError;
+        expect(error.message).toMatch(/timeoutMs/);
+      }
+    },
+  },
+  {
+    id: 'errors.exec-invalid-env-name',
+    group: 'errors',
+    title: "env names that are not POSIX ('A=B', 'has space', '1A', '') raise InvalidArgumentError naming them",
+    async run({ sandbox, expect }) {
+      for (const name of ['A=B', 'has space', '1A', '']) {
+        const error = (await expectError(() => sandbox.exec('true', { env: { [name]: 'x' } }), InvalidArgumentError, `exec env name ${JSON.stringify(name)}`)) as SandboxError;
+        if (name !== '') expect(error.message).toContain(name);
+      }
+    },
+  },
+  {
+    id: 'errors.exec-unknown-option',
+    group: 'errors',
+    title: 'an unknown exec option ({ timeout: 5 }) raises InvalidArgumentError naming it, and runs nothing',
+    async run({ sandbox, workdir, expect }) {
+      const marker = `${workdir}/must-not-exist`;
+      const error = (await expectError(
+        () => sandbox.exec(`touch '${marker}'`, { timeout: 5 } as unknown as Parameters<Sandbox['exec']>[1]),
+        InvalidArgumentError,
+        'exec with { timeout: 5 }',
+      )) as SandboxError;
+      expect(error.message).toContain('timeout');
+      expect(await sandbox.fs.exists(marker)).toBe(false);
     },
   },
   ...unsupportedCases,

@@ -1,4 +1,4 @@
-import { FileNotFoundError, PathOutsideSandboxError, quoteShellArg, relativePosixPath, type CapabilityPath, type SandboxFs } from '@kode/core';
+import { FileNotFoundError, InvalidArgumentError, PathOutsideSandboxError, quoteShellArg, relativePosixPath, type CapabilityPath, type SandboxFs } from '@kode/core';
 import { expectError } from '../support/errors';
 import { exactOr } from '../support/output';
 import type { ConformanceCase } from '../types';
@@ -280,6 +280,20 @@ export const fsCases: readonly ConformanceCase[] = [
     },
   },
   {
+    id: 'fs.list-sort-order',
+    group: 'fs',
+    title: 'list is sorted by path in code-point order, not in creation, locale or natural order',
+    async run({ sandbox, workdir, expect }) {
+      // Created in an order that is neither sorted nor reverse-sorted; locale order would put `_x`
+      // first and `B` after `b`, natural order `a9` before `a10`, tree order `a/c` before `a-b`.
+      for (const name of ['b', 'a10', 'Z', 'a/c', '_x', 'a9', 'B', 'a-b']) await sandbox.fs.write(`${workdir}/${name}`, name);
+      const sorted = ['B', 'Z', '_x', 'a', 'a-b', 'a10', 'a9', 'b'];
+      expect((await sandbox.fs.list(workdir)).map((e) => e.name)).toEqual(sorted);
+      const recursive = ['B', 'Z', '_x', 'a', 'a-b', 'a/c', 'a10', 'a9', 'b'];
+      expect((await sandbox.fs.list(workdir, { recursive: true })).map((e) => relativePosixPath(workdir, e.path))).toEqual(recursive);
+    },
+  },
+  {
     id: 'fs.list-recursive',
     group: 'fs',
     title: 'list with recursive returns every descendant, parents before children',
@@ -336,19 +350,50 @@ export const fsCases: readonly ConformanceCase[] = [
   {
     id: 'fs.rm-recursive',
     group: 'fs',
-    title: 'rm with recursive removes a directory tree; without it a non-empty directory is refused',
+    title: 'rm with recursive removes a directory tree; without it any directory is refused with InvalidArgumentError and kept',
     async run({ sandbox, workdir, expect }) {
       await sandbox.fs.write(`${workdir}/tree/a/b.txt`, 'x');
-      let refused = false;
-      try {
-        await sandbox.fs.rm(`${workdir}/tree`);
-      } catch {
-        refused = true;
-      }
-      expect(refused).toBe(true);
-      expect(await sandbox.fs.exists(`${workdir}/tree/a/b.txt`)).toBe(true);
+      await sandbox.fs.mkdir(`${workdir}/empty`);
+      await expectError(() => sandbox.fs.rm(`${workdir}/tree`), InvalidArgumentError, 'rm of a non-empty directory without recursive');
+      await expectError(() => sandbox.fs.rm(`${workdir}/tree`, { force: true }), InvalidArgumentError, 'rm of a directory with force but without recursive');
+      await expectError(() => sandbox.fs.rm(`${workdir}/empty`), InvalidArgumentError, 'rm of an empty directory without recursive');
+      expect(await sandbox.fs.read(`${workdir}/tree/a/b.txt`)).toBe('x');
+      expect((await sandbox.fs.stat(`${workdir}/empty`)).type).toBe('directory');
       await sandbox.fs.rm(`${workdir}/tree`, { recursive: true });
       expect(await sandbox.fs.exists(`${workdir}/tree`)).toBe(false);
+    },
+  },
+  {
+    id: 'fs.mkdir-over-file',
+    group: 'fs',
+    title: 'mkdir where a file exists raises InvalidArgumentError and leaves the file alone',
+    async run({ sandbox, workdir, expect }) {
+      await sandbox.fs.write(`${workdir}/plain.txt`, 'file');
+      await expectError(() => sandbox.fs.mkdir(`${workdir}/plain.txt`), InvalidArgumentError, 'mkdir over a file');
+      await expectError(() => sandbox.fs.mkdir(`${workdir}/plain.txt`, { recursive: false }), InvalidArgumentError, 'mkdir over a file without recursive');
+      expect(await sandbox.fs.read(`${workdir}/plain.txt`)).toBe('file');
+    },
+  },
+  {
+    id: 'fs.read-directory',
+    group: 'fs',
+    title: 'read and readBytes of a directory raise InvalidArgumentError',
+    async run({ sandbox, workdir, capabilities }) {
+      await sandbox.fs.mkdir(`${workdir}/dir`);
+      await expectError(() => sandbox.fs.read(`${workdir}/dir`), InvalidArgumentError, 'read of a directory');
+      if (capabilities.fs.binary) await expectError(() => sandbox.fs.readBytes(`${workdir}/dir`), InvalidArgumentError, 'readBytes of a directory');
+    },
+  },
+  {
+    id: 'fs.rename-onto-directory',
+    group: 'fs',
+    title: 'rename of a file onto an existing directory raises InvalidArgumentError and moves nothing',
+    async run({ sandbox, workdir, expect }) {
+      await sandbox.fs.write(`${workdir}/moving.txt`, 'm');
+      await sandbox.fs.write(`${workdir}/target/inside.txt`, 'i');
+      await expectError(() => sandbox.fs.rename(`${workdir}/moving.txt`, `${workdir}/target`), InvalidArgumentError, 'rename onto a directory');
+      expect(await sandbox.fs.read(`${workdir}/moving.txt`)).toBe('m');
+      expect((await sandbox.fs.list(`${workdir}/target`)).map((e) => e.name)).toEqual(['inside.txt']);
     },
   },
   {

@@ -1,6 +1,7 @@
 import { DisposedError, NotInitializedError, SandboxFactory, type CapabilityPath, type Sandbox, type SandboxCapabilities } from '@kode/core';
 import { expectError } from '../support/errors';
 import { exactOr } from '../support/output';
+import { restoreInstance } from '../support/restore';
 import type { ConformanceCase } from '../types';
 
 /** Every capability path of the contract, in declaration order. */
@@ -41,6 +42,11 @@ function guardedCalls(sandbox: Sandbox, dir: string): Array<[string, () => unkno
     ['processes.start', () => sandbox.processes.start('true'), background],
     ['watchFiles', () => sandbox.watchFiles([dir], () => undefined), (c) => c.watch.polling || c.watch.native],
   ];
+}
+
+/** A value no backend can have made up: random hex with a prefix. */
+function uniqueValue(prefix: string): string {
+  return `${prefix}-${Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 function isDeepFrozen(value: unknown): boolean {
@@ -234,6 +240,84 @@ export const lifecycleCases: readonly ConformanceCase[] = [
         expect((await restored.exec('cat persisted.txt', { cwd: workdir })).stdout).toBe(exactOr(restored, 'still here'));
       } finally {
         await restored.dispose();
+      }
+    },
+  },
+  {
+    id: 'lifecycle.sandbox-id-after-dispose',
+    group: 'lifecycle',
+    title: 'getSandboxId still answers (the same id) after dispose',
+    isolated: true,
+    async run({ sandbox, expect }) {
+      const id = sandbox.getSandboxId();
+      await sandbox.dispose();
+      expect(sandbox.getSandboxId()).toBe(id);
+    },
+  },
+  {
+    id: 'lifecycle.unwatch-after-dispose',
+    group: 'lifecycle',
+    title: 'unwatchFiles of a watch that dispose closed resolves (every watch is already closed)',
+    skipUnless: ({ capabilities }) => (capabilities.watch.native || capabilities.watch.polling ? undefined : 'the backend declares no watch mode'),
+    isolated: true,
+    async run({ sandbox, workdir }) {
+      const id = await sandbox.watchFiles([workdir], () => undefined);
+      await sandbox.dispose();
+      await sandbox.unwatchFiles(id);
+      await sandbox.unwatchFiles(id);
+    },
+  },
+  {
+    id: 'lifecycle.to-config-redacts-env',
+    group: 'lifecycle',
+    title: 'toConfig() without options, and the sandbox printed as JSON, never contain the value of an env variable given to the sandbox',
+    skipUnless: ({ target }) => (target.supportsEnv ? undefined : 'the target cannot create a sandbox with env'),
+    async run({ createSandbox, expect }) {
+      const secret = uniqueValue('kode-kit-secret');
+      const sandbox = await createSandbox({ env: { KODE_KIT_SECRET: secret } });
+      await sandbox.init();
+      // The variable really reached the sandbox, so a config without it is a redaction, not an omission.
+      expect((await sandbox.exec('printf "%s" "$KODE_KIT_SECRET"')).stdout.trimEnd()).toBe(secret);
+      expect(JSON.stringify(sandbox.toConfig())).not.toContain(secret);
+      expect(JSON.stringify(sandbox.toConfig({}))).not.toContain(secret);
+      expect(JSON.stringify(sandbox)).not.toContain(secret);
+    },
+  },
+  {
+    id: 'lifecycle.init-creates-workdir',
+    group: 'lifecycle',
+    title: 'init creates a custom workDir that does not exist yet, and commands start there',
+    skipUnless: ({ target }) => (target.supportsWorkDir ? undefined : 'the target cannot create a sandbox with a fresh workDir (its backend needs an existing one)'),
+    async run({ createSandbox, expect }) {
+      const workDir = `/tmp/${uniqueValue('kode-kit-workdir')}/nested dir`;
+      const sandbox = await createSandbox({ workDir });
+      expect(sandbox.workDir).toBe(workDir);
+      await sandbox.init();
+      expect((await sandbox.fs.stat(workDir)).type).toBe('directory');
+      expect((await sandbox.exec('pwd')).stdout.trimEnd()).toBe(workDir);
+    },
+  },
+  {
+    id: 'lifecycle.dispose-close-keeps-sandbox',
+    group: 'lifecycle',
+    title: "dispose with disposeAction 'close' leaves the sandbox and its files for a restore",
+    requires: ['lifecycle.restore'],
+    skipUnless: ({ target }) => (target.supportsDisposeAction ? undefined : "the target cannot create a sandbox with disposeAction 'close'"),
+    async run({ createSandbox, expect }) {
+      const sandbox = await createSandbox({ disposeAction: 'close' });
+      await sandbox.init();
+      const file = `${sandbox.workDir}/${uniqueValue('kode-kit-kept')}.txt`;
+      await sandbox.fs.write(file, 'kept');
+      const id = sandbox.getSandboxId();
+      const again = restoreInstance(sandbox, 'kill');
+      await sandbox.dispose();
+      try {
+        await again.init();
+        expect(again.getSandboxId()).toBe(id);
+        expect(await again.fs.read(file)).toBe('kept');
+      } finally {
+        await again.fs.rm(file, { force: true }).catch(() => undefined);
+        await again.dispose();
       }
     },
   },

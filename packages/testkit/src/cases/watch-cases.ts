@@ -1,6 +1,7 @@
 import { DisposedError, quoteShellArg, type Sandbox } from '@kode/core';
 import { expectError } from '../support/errors';
 import { delay, waitUntil } from '../support/wait';
+import { restoreInstance } from '../support/restore';
 import { WatchRecorder } from '../support/watch-recorder';
 import type { CaseContext, ConformanceCase } from '../types';
 
@@ -381,22 +382,44 @@ export const watchCases: readonly ConformanceCase[] = [
   {
     id: 'watch.dispose-closes-watches',
     group: 'watch',
-    title: 'dispose closes every watch first: no events afterwards, watchFiles then raises DisposedError',
+    title: 'dispose closes every watch first: changes made in the same sandbox afterwards reach no listener; watchFiles then raises DisposedError',
+    requires: ['lifecycle.restore'],
+    skipUnless: ({ target }) => (target.supportsDisposeAction ? undefined : "the target cannot create a sandbox with disposeAction 'close'"),
     async run(ctx) {
-      const own = await ctx.createSandbox(ctx.sandboxOptions);
+      // The disposed instance leaves its sandbox running ('close'), so a second instance of the SAME
+      // sandbox (restored from toConfig) can keep changing the watched directory.
+      const own = await ctx.createSandbox({ ...ctx.sandboxOptions, disposeAction: 'close' });
       await own.init();
       const dir = `${own.workDir}/kit-dispose-${Date.now().toString(36)}`;
       await own.fs.mkdir(dir);
       const rec = await WatchRecorder.start(own, [dir]);
-      await own.fs.write(`${dir}/live.txt`, 'x');
-      await rec.waitFor(`${dir}/live.txt`, { timeoutMs: ctx.tolerances.watchLatencyMs });
-      await own.dispose();
-      rec.mark();
-      await expectError(() => own.watchFiles([dir], () => undefined), DisposedError, 'watchFiles after dispose');
-      // Changes made from outside (shared file systems only: for remote backends the path is not ours).
-      await ctx.sandbox.exec(`mkdir -p ${quoteShellArg(dir)} && ${burstCommand(dir, 20)} && rm -f ${quoteShellArg(`${dir}/live.txt`)}`);
-      await delay(ctx.tolerances.pollIntervalMs * 3 + 300);
-      ctx.expect(rec.afterMark.map((e) => `${e.type} ${e.path}`)).toEqual([]);
+      const writer = restoreInstance(own, 'kill');
+      try {
+        await writer.init();
+        await own.fs.write(`${dir}/live.txt`, 'x');
+        await rec.waitFor(`${dir}/live.txt`, { timeoutMs: ctx.tolerances.watchLatencyMs });
+        // The writer really changes what `own` watches: its change reaches the listener before dispose.
+        await writer.fs.write(`${dir}/from-writer.txt`, 'w');
+        await rec.waitFor(`${dir}/from-writer.txt`, { timeoutMs: ctx.tolerances.watchLatencyMs });
+        await own.dispose();
+        rec.mark();
+        await expectError(() => own.watchFiles([dir], () => undefined), DisposedError, 'watchFiles after dispose');
+        await writer.exec(`${burstCommand(dir, 20)} && rm -f ${quoteShellArg(`${dir}/live.txt`)}`);
+        // A witness watch in the same sandbox must see two later changes while the disposed listener stays silent.
+        const witnessDir = `${dir}-witness`;
+        await writer.fs.mkdir(witnessDir);
+        const witness = await WatchRecorder.start(writer, [witnessDir]);
+        for (const name of ['w1', 'w2']) {
+          await writer.fs.write(`${witnessDir}/${name}`, name);
+          await witness.waitFor(`${witnessDir}/${name}`, { timeoutMs: ctx.tolerances.watchLatencyMs });
+        }
+        await writer.unwatchFiles(witness.id);
+        ctx.expect(rec.afterMark.map((e) => `${e.type} ${e.path}`)).toEqual([]);
+        await writer.fs.rm(dir, { recursive: true, force: true });
+        await writer.fs.rm(witnessDir, { recursive: true, force: true });
+      } finally {
+        await writer.dispose();
+      }
     },
   },
   {
