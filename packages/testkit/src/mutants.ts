@@ -206,6 +206,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     id: 'exec-waits-for-background-children',
     description: 'exec waits for background children of the shell (as envd does for children holding the output pipes)',
     groups: ['exec'],
+    catchers: ['exec.background-child-holds-stdout'],
     wrap: (s) => mutate(s, { exec: (inner, cmd, o) => inner.exec(`${cmd}\n__kode_status=$?; wait; exit $__kode_status`, o) }),
   },
   {
