@@ -128,7 +128,12 @@ export class DriverSandbox implements Sandbox {
     };
     this.fs = new FrontFs(context);
     this.processes = new FrontProcesses(context);
-    this.#registry = new WatchRegistry({ backend: driver.kind, port: this.#watchPort(), config: driver.watch });
+    this.#registry = new WatchRegistry({
+      backend: driver.kind,
+      port: this.#watchPort(),
+      config: driver.watch,
+      ...(driver.nativeWatch === undefined ? {} : { native: driver.nativeWatch }),
+    });
     const lifetime = driver.lifetime;
     if (lifetime !== undefined && lifetime.autoRenew && driver.renew !== undefined && driver.capabilities.lifecycle.renew) {
       const renew = driver.renew.bind(driver);

@@ -9,10 +9,10 @@ export interface ScriptResult {
   stderr: string;
 }
 
-/** What the fs, processes and watch parts of {@link E2BSandbox} share. Internal. */
+/** What the fs, processes, exec and watch parts of the E2B driver share. Internal. */
 export interface E2BContext {
   readonly workDir: string;
-  /** The live client. @throws NotInitializedError / DisposedError */
+  /** The connected client. @throws BackendError before the driver started */
   client(): E2BClient;
   /** Maps an `e2b` failure (adds sandbox id and secrets). */
   fail(error: unknown, context: Omit<E2BErrorContext, 'secrets' | 'sandboxId'>): SandboxError;

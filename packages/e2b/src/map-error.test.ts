@@ -45,14 +45,15 @@ describe('mapE2BError', () => {
     expect(mapE2BError(deadline, ctx).code).toBe('REQUEST_TIMEOUT');
   });
 
-  it('reads the status of generic client errors (404 on create = missing template, 502 = sandbox gone)', () => {
+  it('reads the status of generic client errors (404 on create = missing template, 502 = retryable unless the proxy says the sandbox is gone)', () => {
     const missingTemplate = Object.assign(new E2BSandboxError("404: template 'x' not found"), { statusCode: 404 });
     const mapped = mapE2BError(missingTemplate, { operation: "create sandbox from template 'x'", template: 'x' });
     expect(mapped.code).toBe('IMAGE_PULL_FAILED');
     expect(mapped.hint).toContain("'x'");
-    expect(mapE2BError(new E2BSandboxError('502: bad gateway'), { operation: 'exec' }).code).toBe('SANDBOX_NOT_FOUND');
+    expect(mapE2BError(new E2BSandboxError('502: The sandbox was not found'), { operation: 'exec' }).code).toBe('SANDBOX_NOT_FOUND');
+    expect(mapE2BError(new E2BSandboxError('502: bad gateway'), { operation: 'exec' })).toMatchObject({ code: 'BACKEND_ERROR', retryable: true, status: 502 });
     const server = mapE2BError(Object.assign(new E2BSandboxError('500: boom'), { statusCode: 500 }), { operation: 'exec' });
-    expect(server).toMatchObject({ code: 'BACKEND_ERROR', retryable: true, status: 500 });
+    expect(server).toMatchObject({ code: 'BACKEND_ERROR', retryable: false, status: 500 });
     expect(mapE2BError(new NotFoundError('process not found'), { operation: 'connect' }).code).toBe('SANDBOX_NOT_FOUND');
     expect(mapE2BError(new NotFoundError('no such file'), ctx).code).toBe('FILE_NOT_FOUND');
   });

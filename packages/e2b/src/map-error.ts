@@ -19,6 +19,9 @@ const BACKEND = 'e2b';
 /** envd's texts for an `lstat`/`stat` (or `ListDir`'s link resolution) that met a regular file as a path component. */
 const NOT_A_DIRECTORY_LOOKUP = /\bl?stat [^\n]*: not a directory|error resolving symlink: not a directory/;
 
+/** The body of E2B's proxy 502 for a sandbox that no longer exists. */
+const SANDBOX_GONE_502 = /sandbox was not found|sandbox timeout/i;
+
 const CONNECTION_PATTERN = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed|terminated|network error|UND_ERR_SOCKET|UND_ERR_CONNECT/i;
 
 /** The advice attached to mapped errors (stable keys; texts may improve). */
@@ -68,7 +71,9 @@ function connectionFailure(error: unknown): boolean {
 /**
  * THE mapping from anything the `e2b` client throws to a `@kode/core` error: one place for codes,
  * hints and redaction. Already-mapped `SandboxError`s pass through unchanged. The API key (and
- * any other `context.secrets`) never reaches the message. Never throws.
+ * any other `context.secrets`) never reaches the message. `retryable` and `status` tell the truth:
+ * 408, 429, 502 (unless the proxy says the sandbox is gone), 503 and 504 are retryable, other
+ * statuses are not; the caller decides whether the operation may be sent again. Never throws.
  */
 export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxError {
   if (SandboxError.isInstance(error)) return error;
@@ -88,9 +93,14 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
     });
 
   if (name === 'AbortError') return build('REQUEST_TIMEOUT', E2B_HINTS.requestTimeout);
-  if (name === 'AuthenticationError' || status === 401 || status === 403) return build('AUTHENTICATION_FAILED', E2B_HINTS.auth);
-  if (name === 'RateLimitError' || status === 429) return build('RATE_LIMITED', E2B_HINTS.rateLimit);
+  if (name === 'AuthenticationError' || status === 401 || status === 403) return build('AUTHENTICATION_FAILED', E2B_HINTS.auth, { status: status ?? 401 });
+  if (name === 'RateLimitError' || status === 429) return build('RATE_LIMITED', E2B_HINTS.rateLimit, { retryable: true, status: 429 });
   if (name === 'ServiceBusyError' || status === 503) return build('BACKEND_ERROR', E2B_HINTS.busy, { retryable: true, status: 503 });
+  if (status === 408) return build('REQUEST_TIMEOUT', E2B_HINTS.requestTimeout, { retryable: true, status: 408 });
+  // E2B's proxy answers 502 "The sandbox was not found" for a sandbox that is gone; any other 502
+  // (and 504) is a gateway hiccup worth retrying.
+  if (status === 502 && SANDBOX_GONE_502.test(raw)) return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone, { status: 502 });
+  if (status === 502 || status === 504) return build('BACKEND_ERROR', undefined, { retryable: true, status });
   if (name === 'SandboxNotFoundError') return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   if (name === 'FileNotFoundError') return build('FILE_NOT_FOUND');
   // envd answers a lookup of a path under a regular file (ENOTDIR from lstat/stat) with an internal
@@ -102,6 +112,7 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
     return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   }
   if (name === 'TimeoutError') {
+    // The client turns envd's 502 into this TimeoutError; its message keeps the proxy's text.
     // The client formats three different conditions as TimeoutError; its message says which.
     if (/requestTimeoutMs|handshake timed out|idle for/.test(raw)) return build('REQUEST_TIMEOUT', E2B_HINTS.requestTimeout);
     if (/'timeoutMs' — the total time|deadline_exceeded/.test(raw)) return build('REQUEST_TIMEOUT', 'A long-running request exceeded its `timeoutMs`.');
@@ -116,7 +127,7 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
   }
   if (name === 'NotEnoughSpaceError' || status === 507) return build('BACKEND_ERROR', E2B_HINTS.disk, { status: 507 });
   if (name === 'TemplateError') return build('BACKEND_ERROR', E2B_HINTS.templateOutdated);
-  if (status === 502) return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   if (connectionFailure(error)) return build('CONNECTION_FAILED', E2B_HINTS.connection);
-  return build('BACKEND_ERROR', undefined, status === undefined ? {} : { status, retryable: status >= 500 });
+  // Retryable statuses are handled above (408/429/502/503/504): any other status is not retried.
+  return build('BACKEND_ERROR', undefined, status === undefined ? {} : { status, retryable: false });
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@kode/core';
+import { DEFAULT_RETRY_POLICY } from '@kode/driver';
 import { describe, expect, it } from 'vitest';
 import { resolveE2BOptions, type E2BSandboxConfig } from './options';
 
@@ -19,6 +20,9 @@ describe('resolveE2BOptions', () => {
       workDir: '/home/user',
       watch: undefined,
       disposeAction: 'kill',
+      autoRenew: true,
+      retry: DEFAULT_RETRY_POLICY,
+      retryOption: undefined,
       apiUrl: undefined,
       sandboxUrl: undefined,
       debug: undefined,
