@@ -29,7 +29,7 @@ export const E2B_HINTS = {
   auth: 'Check the E2B API key: pass `apiKey` or set E2B_API_KEY (https://e2b.dev/dashboard?tab=keys).',
   rateLimit: 'E2B is rate limiting this API key or team (concurrent sandboxes or requests). Retry after a back-off, or kill sandboxes you no longer need.',
   sandboxGone:
-    'The sandbox is not running: it was killed, or its lifetime (`timeoutMs`, default 5 min) ended. Create a new one, raise `timeoutMs`, or call `setTimeout()` on a live sandbox to extend it.',
+    'The sandbox is not running: it was killed, or its lifetime (`timeoutMs`, default 5 min) ended. Create a new one; keep `lifecycle.autoRenew` on, raise `timeoutMs`, or call `renew()` on a live sandbox to extend it.',
   requestTimeout: 'The request took longer than `requestTimeoutMs` (default 60 000 ms). Raise it, or check the network path to E2B.',
   connection: 'Could not reach E2B. Check network access to the API (`apiUrl`/`domain`) and to the sandbox, and any proxy settings.',
   template: (template: string | undefined) =>
@@ -37,6 +37,7 @@ export const E2B_HINTS = {
   templateOutdated: 'The sandbox template uses an envd version too old for this feature. Rebuild the template with a current E2B CLI.',
   disk: 'The sandbox disk is full. Remove files or use a template with a larger disk.',
   busy: 'E2B is temporarily out of capacity (HTTP 503). Retry after a short wait.',
+  unavailable: 'The sandbox did not answer (E2B proxy: unavailable). When E2B no longer knows the sandbox this is a SandboxNotFoundError instead; otherwise retry, and create a new sandbox if it persists.',
 } as const;
 
 function errorName(error: unknown): string {
@@ -101,6 +102,9 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
   // (and 504) is a gateway hiccup worth retrying.
   if (status === 502 && SANDBOX_GONE_502.test(raw)) return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone, { status: 502 });
   if (status === 502 || status === 504) return build('BACKEND_ERROR', undefined, { retryable: true, status });
+  // The client says "probably not running" when an envd stream is unavailable: a gone sandbox or a
+  // proxy hiccup (see TimeoutError below). The front asks `exists()` once to tell them apart.
+  if (name === 'SandboxNotFoundError' && /probably not running/i.test(raw)) return build('BACKEND_ERROR', E2B_HINTS.unavailable, { retryable: false });
   if (name === 'SandboxNotFoundError') return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   if (name === 'FileNotFoundError') return build('FILE_NOT_FOUND');
   // envd answers a lookup of a path under a regular file (ENOTDIR from lstat/stat) with an internal
@@ -116,7 +120,10 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
     // The client formats three different conditions as TimeoutError; its message says which.
     if (/requestTimeoutMs|handshake timed out|idle for/.test(raw)) return build('REQUEST_TIMEOUT', E2B_HINTS.requestTimeout);
     if (/'timeoutMs' — the total time|deadline_exceeded/.test(raw)) return build('REQUEST_TIMEOUT', 'A long-running request exceeded its `timeoutMs`.');
-    return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
+    // What remains is envd "unavailable" (a 502 from E2B's proxy, or a Connect stream that could
+    // not be served): the sandbox may be gone, or the proxy hiccuped. Not retried blindly; the
+    // front asks the control plane once (`exists()`) and raises SandboxNotFoundError when it is gone.
+    return build('BACKEND_ERROR', E2B_HINTS.unavailable, { retryable: false });
   }
   if (name === 'InvalidArgumentError' || status === 400) {
     // envd refuses a command whose working directory is missing with invalid_argument.
