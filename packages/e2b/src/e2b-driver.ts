@@ -3,6 +3,7 @@ import {
   AuthenticationFailedError,
   BackendError,
   hasErrorCode,
+  SandboxNotFoundError,
   type SandboxCapabilities,
   type SandboxError,
   type WatchConfig,
@@ -22,7 +23,7 @@ import { execOnE2B } from './e2b-exec';
 import { E2BDriverFs } from './e2b-fs';
 import { E2BDriverProcesses } from './e2b-processes';
 import { createE2BNativeWatch, createE2BWatchPort } from './e2b-watch';
-import { mapE2BError, type E2BErrorContext } from './map-error';
+import { E2B_HINTS, isE2BUnavailable, mapE2BError, type E2BErrorContext } from './map-error';
 import { toE2BConfig, type E2BSandboxConfig, type ResolvedE2BOptions } from './options';
 
 /**
@@ -75,6 +76,7 @@ export class E2BDriver implements SandboxDriverV1 {
       workDir: options.workDir,
       client: () => this.client(),
       fail: (error, where) => this.fail(error, where),
+      failIdempotent: (error, where) => this.#failIdempotent(error, where),
     };
     this.#context = context;
     this.fs = new E2BDriverFs(context);
@@ -93,6 +95,27 @@ export class E2BDriver implements SandboxDriverV1 {
   fail(error: unknown, where: Omit<E2BErrorContext, 'secrets' | 'sandboxId'>): SandboxError {
     const sandboxId = this.#sandboxId ?? this.#options.sandboxId;
     return mapE2BError(error, { ...where, secrets: this.secrets, ...(sandboxId === undefined ? {} : { sandboxId }) });
+  }
+
+  async #failIdempotent(error: unknown, where: Omit<E2BErrorContext, 'secrets' | 'sandboxId'>): Promise<SandboxError> {
+    const mapped = this.fail(error, where);
+    if (!isE2BUnavailable(mapped) || this.#client === undefined) return mapped;
+    let exists: boolean;
+    try {
+      exists = await this.exists();
+    } catch {
+      return mapped; // cannot tell: not retried, the front decides
+    }
+    if (!exists) {
+      return new SandboxNotFoundError(`E2B ${where.operation} failed: the sandbox ${this.#sandboxId ?? ''} no longer exists.`, {
+        backend: 'e2b',
+        retryable: false,
+        hint: E2B_HINTS.sandboxGone,
+        ...(this.#sandboxId === undefined ? {} : { sandboxId: this.#sandboxId }),
+        cause: mapped,
+      });
+    }
+    return this.fail(error, { ...where, sandboxExists: true });
   }
 
   #connectionOpts(): ConnectionOpts & { sandboxUrl?: string } {

@@ -35,7 +35,7 @@ export class E2BDriverFs implements DriverFs {
     try {
       return await this.#context.client().files.read(path, { format: 'bytes' });
     } catch (error) {
-      throw this.#context.fail(error, { operation: `read ${path}`, path });
+      throw await this.#context.failIdempotent(error, { operation: `read ${path}`, path });
     }
   }
 
@@ -44,7 +44,7 @@ export class E2BDriverFs implements DriverFs {
     try {
       await this.#context.client().files.write(path, data.slice().buffer);
     } catch (error) {
-      throw this.#context.fail(error, { operation: `write ${path}`, path });
+      throw await this.#context.failIdempotent(error, { operation: `write ${path}`, path });
     }
   }
 
@@ -52,7 +52,7 @@ export class E2BDriverFs implements DriverFs {
     try {
       return await this.#context.client().files.getInfo(path);
     } catch (error) {
-      throw this.#context.fail(error, { operation: `stat ${path}`, path });
+      throw await this.#context.failIdempotent(error, { operation: `stat ${path}`, path });
     }
   }
 
@@ -71,7 +71,7 @@ export class E2BDriverFs implements DriverFs {
     try {
       return await listDirEntries(this.#context.client(), { path, depth });
     } catch (error) {
-      throw this.#context.fail(error, { operation: `list ${path}`, path });
+      throw await this.#context.failIdempotent(error, { operation: `list ${path}`, path });
     }
   }
 
@@ -101,7 +101,7 @@ export class E2BDriverFs implements DriverFs {
     try {
       await this.#context.client().files.makeDir(path);
     } catch (error) {
-      throw this.#context.fail(error, { operation: `mkdir ${path}`, path });
+      throw await this.#context.failIdempotent(error, { operation: `mkdir ${path}`, path });
     }
   }
 
@@ -110,7 +110,7 @@ export class E2BDriverFs implements DriverFs {
     try {
       await this.#context.client().files.remove(path);
     } catch (error) {
-      throw this.#context.fail(error, { operation: `remove ${path}`, path });
+      throw await this.#context.failIdempotent(error, { operation: `remove ${path}`, path });
     }
   }
 

@@ -12,6 +12,11 @@ export interface E2BErrorContext {
   template?: string;
   /** Strings to redact from messages (the API key). */
   secrets?: ReadonlyArray<string | undefined>;
+  /**
+   * Set once the control plane confirmed the sandbox still exists: an unavailable envd is then a
+   * passing failure, retryable. Without it, unavailable is not retryable (it may mean gone).
+   */
+  sandboxExists?: boolean;
 }
 
 const BACKEND = 'e2b';
@@ -76,6 +81,11 @@ function connectionFailure(error: unknown): boolean {
  * 408, 429, 502 (unless the proxy says the sandbox is gone), 503 and 504 are retryable, other
  * statuses are not; the caller decides whether the operation may be sent again. Never throws.
  */
+/** Whether `error` is the mapped "envd unavailable" failure (gone sandbox or passing outage). */
+export function isE2BUnavailable(error: SandboxError): boolean {
+  return error.code === 'BACKEND_ERROR' && error.hint === E2B_HINTS.unavailable;
+}
+
 export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxError {
   if (SandboxError.isInstance(error)) return error;
   const secrets = context.secrets ?? [];
@@ -104,7 +114,7 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
   if (status === 502 || status === 504) return build('BACKEND_ERROR', undefined, { retryable: true, status });
   // The client says "probably not running" when an envd stream is unavailable: a gone sandbox or a
   // proxy hiccup (see TimeoutError below). The front asks `exists()` once to tell them apart.
-  if (name === 'SandboxNotFoundError' && /probably not running/i.test(raw)) return build('BACKEND_ERROR', E2B_HINTS.unavailable, { retryable: false });
+  if (name === 'SandboxNotFoundError' && /probably not running/i.test(raw)) return build('BACKEND_ERROR', E2B_HINTS.unavailable, { retryable: context.sandboxExists === true });
   if (name === 'SandboxNotFoundError') return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   if (name === 'FileNotFoundError') return build('FILE_NOT_FOUND');
   // envd answers a lookup of a path under a regular file (ENOTDIR from lstat/stat) with an internal
@@ -123,7 +133,7 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
     // What remains is envd "unavailable" (a 502 from E2B's proxy, or a Connect stream that could
     // not be served): the sandbox may be gone, or the proxy hiccuped. Not retried blindly; the
     // front asks the control plane once (`exists()`) and raises SandboxNotFoundError when it is gone.
-    return build('BACKEND_ERROR', E2B_HINTS.unavailable, { retryable: false });
+    return build('BACKEND_ERROR', E2B_HINTS.unavailable, { retryable: context.sandboxExists === true });
   }
   if (name === 'InvalidArgumentError' || status === 400) {
     // envd refuses a command whose working directory is missing with invalid_argument.
