@@ -37,12 +37,31 @@ const httpUrl = nonEmpty
   )
   .transform((value) => value.replace(/\/+$/, ''));
 
+const watchShape = {
+  /** `'polling'` (default, every `pollIntervalMs`), `'native'` (E2B `watchDir`) or `'off'`. */
+  mode: z.enum(['polling', 'native', 'off']).optional(),
+  /** Polling interval in ms. Default 1000, minimum 100. */
+  pollIntervalMs: z.number().int().min(100).max(MAX_LIFETIME_MS).optional(),
+};
+const watchSchema: z.ZodObject<typeof watchShape, z.core.$strict> = z.strictObject(watchShape);
+
+const lifecycleShape = {
+  /**
+   * `'kill'` (default) kills the E2B sandbox, then releases the client; `'close'` only releases
+   * the client, leaving the sandbox running until its lifetime ends (restore it from `toConfig()`).
+   */
+  disposeAction: z.enum(['kill', 'close'], { message: "must be 'kill' or 'close'" }).optional(),
+  /** Renew the lifetime on activity (at most one request per half lifetime). Default `true`. */
+  autoRenew: z.boolean().optional(),
+};
+const lifecycleSchema: z.ZodObject<typeof lifecycleShape, z.core.$strict> = z.strictObject(lifecycleShape);
+
 /**
  * THE definition of the E2B options: the `E2BSandboxConfig` type, validation (the field is named,
- * unknown keys rejected), defaults, `toConfig()` redaction (`secret` fields) and the README
+ * unknown keys rejected), defaults, `toConfig()` redaction ({@link E2B_SECRET_OPTIONS}) and the README
  * options table (a test compares the table with {@link e2bOptionNames}) all derive from it.
  */
-export const e2bOptionsSchema = z.strictObject({
+const e2bOptionsShape = {
   /** Always `'e2b'`. */
   kind: z.literal('e2b', { message: "needs kind: 'e2b'" }),
   /** E2B API key. Default: the `E2B_API_KEY` environment variable. A secret: never in messages, printed objects or `toConfig()` (unless asked). */
@@ -76,26 +95,9 @@ export const e2bOptionsSchema = z.strictObject({
     .refine((value) => value.startsWith('/') && !value.includes('\0'), { message: 'must be an absolute path' })
     .optional(),
   /** How `watchFiles` works. */
-  watch: z
-    .strictObject({
-      /** `'polling'` (default, every `pollIntervalMs`), `'native'` (E2B `watchDir`) or `'off'`. */
-      mode: z.enum(['polling', 'native', 'off']).optional(),
-      /** Polling interval in ms. Default 1000, minimum 100. */
-      pollIntervalMs: z.number().int().min(100).max(MAX_LIFETIME_MS).optional(),
-    })
-    .optional(),
+  watch: watchSchema.optional(),
   /** What `dispose()` does and whether activity renews the lifetime. */
-  lifecycle: z
-    .strictObject({
-      /**
-       * `'kill'` (default) kills the E2B sandbox, then releases the client; `'close'` only releases
-       * the client, leaving the sandbox running until its lifetime ends (restore it from `toConfig()`).
-       */
-      disposeAction: z.enum(['kill', 'close'], { message: "must be 'kill' or 'close'" }).optional(),
-      /** Renew the lifetime on activity (at most one request per half lifetime). Default `true`. */
-      autoRenew: z.boolean().optional(),
-    })
-    .optional(),
+  lifecycle: lifecycleSchema.optional(),
   /** Retry policy of idempotent calls: `true` (default policy), `false` (none) or `{ attempts?, initialDelayMs?, maxDelayMs?, totalMs? }`. */
   retry: z.union([z.boolean(), z.record(z.string(), z.unknown())], { message: 'must be true, false or an object' }).optional(),
   /** Testing option: the E2B control-plane URL (default `https://api.<domain>`, or `E2B_API_URL`). */
@@ -104,7 +106,12 @@ export const e2bOptionsSchema = z.strictObject({
   sandboxUrl: httpUrl.optional(),
   /** Testing option: E2B debug mode (`E2B_DEBUG`): no control-plane calls, id `debug_sandbox_id`, envd at `sandboxUrl`. */
   debug: z.boolean({ message: 'must be a boolean' }).optional(),
-});
+};
+/**
+ * The E2B options schema (zod, unknown keys rejected at every level); see the shape's docs above.
+ * Declared with the shape's own type so the field docs reach `E2BSandboxConfig` in the .d.ts.
+ */
+export const e2bOptionsSchema: z.ZodObject<typeof e2bOptionsShape, z.core.$strict> = z.strictObject(e2bOptionsShape);
 
 /** Options whose values are secrets: left out of `toConfig()` unless `includeSecrets`. */
 export const E2B_SECRET_OPTIONS = ['apiKey', 'envs'] as const;
