@@ -201,12 +201,11 @@ export class E2BDriverProcesses implements DriverProcesses {
     return this.toStatus(final);
   }
 
-  /** Signals the whole process tree (`SIGTERM` default, then SIGKILL after 2 s). No-op once finished. */
+  /** Signals the whole process tree (TERM/INT/HUP, then SIGKILL after 2 s if it still runs; KILL at once). No-op once finished. @throws InvalidArgumentError for an unknown id */
   async kill(id: string, signal: ProcessSignal): Promise<void> {
     assertId(id);
     const names: Record<ProcessSignal, string> = { SIGTERM: 'TERM', SIGKILL: 'KILL', SIGINT: 'INT', SIGHUP: 'HUP' };
     const name = names[signal];
-    if (!name) throw new InvalidArgumentError(`Unsupported signal ${JSON.stringify(signal)}; use SIGTERM, SIGKILL, SIGINT or SIGHUP.`, { backend: 'e2b' });
     const current = await this.status(id, `kill process ${id}`);
     if (!current) throw unknownId(id);
     if (current.state === 'finished') return;
