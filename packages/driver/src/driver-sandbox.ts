@@ -132,7 +132,12 @@ export class DriverSandbox implements Sandbox {
     this.#trace = { backend: driver.kind, sandboxId: () => this.#sandboxId, secrets: driver.secrets };
     this.fs = traceFs(new FrontFs(context), this.#trace);
     this.processes = traceProcesses(new FrontProcesses(context), this.#trace);
-    this.#registry = new WatchRegistry({ backend: driver.kind, port: this.#watchPort(), config: driver.watch });
+    this.#registry = new WatchRegistry({
+      backend: driver.kind,
+      port: this.#watchPort(),
+      config: driver.watch,
+      ...(driver.nativeWatch === undefined ? {} : { native: driver.nativeWatch }),
+    });
     const lifetime = driver.lifetime;
     if (lifetime !== undefined && lifetime.autoRenew && driver.renew !== undefined && driver.capabilities.lifecycle.renew) {
       const renew = driver.renew.bind(driver);

@@ -10,7 +10,7 @@ import type {
   SandboxKind,
   WatchConfig,
 } from '@kode/core';
-import type { WatchPort } from '@kode/watch';
+import type { NativeWatchFactory, WatchPort } from '@kode/watch';
 
 /**
  * The driver specification version this package implements. A driver states the version it was
@@ -184,6 +184,11 @@ export interface SandboxDriverV1 {
   readonly processes?: DriverProcesses;
   /** What the watch strategies need (snapshot, and `stream` for native watch). */
   readonly watchPort: WatchPort;
+  /**
+   * The backend's own native watch (e.g. E2B's `watchDir` stream), used for `watch.mode: 'native'`
+   * instead of the built-in inotifywait strategy over `watchPort.stream`. Optional.
+   */
+  readonly nativeWatch?: NativeWatchFactory;
   /** Creates or connects the sandbox and prepares `workDir`; returns the sandbox id. Cleans up after itself when it fails. */
   start(context: DriverStartContext): Promise<{ sandboxId: string }>;
   /** Releases (and per the backend's policy destroys) the sandbox. `wasStarted` is false when `start` never succeeded. May be called again after it failed. */

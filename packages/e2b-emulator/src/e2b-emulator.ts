@@ -94,6 +94,8 @@ export interface E2BEmulator {
   killSandbox(sandboxId: string): Promise<boolean>;
   /** Fails matching requests. */
   injectFault(fault: InjectedFault): void;
+  /** Drops every injected fault that has not fired yet. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -420,6 +422,9 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
     startSandbox,
     killSandbox,
     injectFault: (fault) => faults.push({ ...fault }),
+    clearFaults: () => {
+      faults.length = 0;
+    },
     async close() {
       await Promise.all([...running.keys()].map((id) => killSandbox(id)));
       for (const server of [api, proxy]) {

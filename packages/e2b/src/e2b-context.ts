@@ -9,13 +9,19 @@ export interface ScriptResult {
   stderr: string;
 }
 
-/** What the fs, processes and watch parts of {@link E2BSandbox} share. Internal. */
+/** What the fs, processes, exec and watch parts of the E2B driver share. Internal. */
 export interface E2BContext {
   readonly workDir: string;
-  /** The live client. @throws NotInitializedError / DisposedError */
+  /** The connected client. @throws BackendError before the driver started */
   client(): E2BClient;
   /** Maps an `e2b` failure (adds sandbox id and secrets). */
   fail(error: unknown, context: Omit<E2BErrorContext, 'secrets' | 'sandboxId'>): SandboxError;
+  /**
+   * Maps the failure of an IDEMPOTENT call. When envd was unavailable (the client hides the HTTP
+   * status of Connect calls: a gone sandbox and a 503 look alike), asks the control plane once:
+   * gone → `SandboxNotFoundError`; still there → the error, retryable, so the front retries it.
+   */
+  failIdempotent(error: unknown, context: Omit<E2BErrorContext, 'secrets' | 'sandboxId'>): Promise<SandboxError>;
 }
 
 /** Timeout for internal helper commands (status, kill, snapshots), in ms. */
@@ -23,7 +29,8 @@ export const HELPER_TIMEOUT_MS = 60_000;
 
 /**
  * Runs a short helper script through `commands.run` and returns its result whatever the exit code
- * (the `e2b` client throws `CommandExitError` for non-zero exits). Transport failures are mapped.
+ * (the `e2b` client throws `CommandExitError` for non-zero exits). Transport failures are mapped
+ * as idempotent (every helper script only reads state or sends a signal).
  */
 export async function runScript(context: E2BContext, options: { script: string; operation: string; signal?: AbortSignal; cwd?: string }): Promise<ScriptResult> {
   const client = context.client();
@@ -37,6 +44,6 @@ export async function runScript(context: E2BContext, options: { script: string; 
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   } catch (error) {
     if (error instanceof CommandExitError) return { exitCode: error.exitCode, stdout: error.stdout, stderr: error.stderr };
-    throw context.fail(error, { operation: options.operation });
+    throw await context.failIdempotent(error, { operation: options.operation });
   }
 }

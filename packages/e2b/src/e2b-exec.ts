@@ -1,13 +1,6 @@
 import { CommandExitError, type CommandHandle, type CommandResult } from 'e2b';
-import {
-  InvalidArgumentError,
-  OutputBuffer,
-  quoteShellArg,
-  resolveSandboxPath,
-  TIMEOUT_EXIT_CODE,
-  type ExecOptions,
-  type ExecResult,
-} from '@kode/core';
+import { clampTimerMs, quoteShellArg, TIMEOUT_EXIT_CODE } from '@kode/core';
+import type { DriverExecRequest, DriverExecResult } from '@kode/driver';
 import { runScript, type E2BContext } from './e2b-context';
 import { exitCodeFromEnd } from './signals';
 
@@ -66,53 +59,16 @@ export async function killProcessTree(context: E2BContext, options: { pid: numbe
   if (signal === 'KILL') await context.client().commands.kill(pid).catch(() => false);
 }
 
-function validate(command: unknown, options: ExecOptions): void {
-  if (typeof command !== 'string' || command.trim() === '') throw new InvalidArgumentError('exec command must be a non-empty string.', { backend: 'e2b' });
-  if (options.timeoutMs !== undefined && (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 0)) {
-    throw new InvalidArgumentError(`exec timeoutMs must be a non-negative integer (ms), got ${String(options.timeoutMs)}.`, { backend: 'e2b' });
-  }
-  if (options.maxOutputBytes !== undefined && (!Number.isInteger(options.maxOutputBytes) || options.maxOutputBytes < 0)) {
-    throw new InvalidArgumentError(`exec maxOutputBytes must be a non-negative integer, got ${String(options.maxOutputBytes)}.`, { backend: 'e2b' });
-  }
-  if (options.env !== undefined) {
-    if (typeof options.env !== 'object' || options.env === null) throw new InvalidArgumentError('exec env must be an object of strings.', { backend: 'e2b' });
-    for (const [key, value] of Object.entries(options.env)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || typeof value !== 'string') {
-        throw new InvalidArgumentError(`exec env entry ${JSON.stringify(key)} must be a valid variable name with a string value.`, { backend: 'e2b' });
-      }
-    }
-  }
-}
-
-function safeCallback(callback: ((chunk: string) => void) | undefined): (chunk: string) => void {
-  return (chunk) => {
-    if (!callback) return;
-    try {
-      callback(chunk);
-    } catch {
-      // A throwing listener must not break the command's stream.
-    }
-  };
-}
-
 /**
  * `exec` on E2B: one `commands.run` (background handle, so the pid is known for timeouts and
- * aborts), output kept in capped buffers, non-zero exits returned as data.
+ * aborts) of the command inside {@link wrapForExec}; output goes to the front's sinks as it
+ * arrives; non-zero exits are data. `timeoutMs` kills the process tree (`timedOut: true`); an
+ * abort of `signal` kills it too and rejects with the signal's reason.
+ * @throws FileNotFoundError (missing cwd), mapped transport errors
  */
-export async function execOnE2B(context: E2BContext, request: { command: string; options: ExecOptions; defaultTimeoutMs: number }): Promise<ExecResult> {
-  const { command, options } = request;
-  validate(command, options);
-  const signal = options.signal;
-  if (signal?.aborted) throw signal.reason;
-  const cwd = resolveSandboxPath(context.workDir, options.cwd ?? '.');
-  const timeoutMs = options.timeoutMs ?? request.defaultTimeoutMs;
-  const stdout = new OutputBuffer(options.maxOutputBytes);
-  const stderr = new OutputBuffer(options.maxOutputBytes);
-  const onStdout = safeCallback(options.onStdout);
-  const onStderr = safeCallback(options.onStderr);
-  const started = Date.now();
+export async function execOnE2B(context: E2BContext, request: DriverExecRequest): Promise<DriverExecResult> {
+  const { command, cwd, signal, timeoutMs } = request;
   const client = context.client();
-
   let handle: CommandHandle;
   try {
     handle = await client.commands.run(wrapForExec(command), {
@@ -120,15 +76,9 @@ export async function execOnE2B(context: E2BContext, request: { command: string;
       cwd,
       stdin: false,
       timeoutMs: 0,
-      ...(options.env === undefined ? {} : { envs: options.env }),
-      onStdout: (chunk) => {
-        stdout.append(chunk);
-        onStdout(chunk);
-      },
-      onStderr: (chunk) => {
-        stderr.append(chunk);
-        onStderr(chunk);
-      },
+      ...(request.env === undefined ? {} : { envs: request.env }),
+      onStdout: (chunk) => request.onStdout(chunk),
+      onStderr: (chunk) => request.onStderr(chunk),
     });
   } catch (error) {
     throw context.fail(error, { operation: `exec in ${cwd}`, path: cwd });
@@ -143,7 +93,7 @@ export async function execOnE2B(context: E2BContext, request: { command: string;
   );
   ended.catch(() => undefined);
   let timedOut = false;
-  let abortReason: { reason: unknown } | undefined;
+  let aborted = false;
   let killing: Promise<void> | undefined;
   let onKilled: () => void = () => undefined;
   // After a kill, the end event normally follows at once; if the stream is lost, stop waiting.
@@ -160,33 +110,26 @@ export async function execOnE2B(context: E2BContext, request: { command: string;
       ? setTimeout(() => {
           timedOut = true;
           kill();
-        }, timeoutMs)
+        }, clampTimerMs(timeoutMs))
       : undefined;
   const onAbort = (): void => {
-    abortReason = { reason: signal?.reason };
+    aborted = true;
     kill();
   };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
 
   let result: CommandResult | undefined;
   try {
     result = await Promise.race([ended, gaveUp]);
   } catch (error) {
-    if (!abortReason && !timedOut) throw context.fail(error, { operation: `exec in ${cwd}` });
+    if (!aborted && !timedOut) throw context.fail(error, { operation: `exec in ${cwd}` });
   } finally {
     if (timer) clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', onAbort);
     if (killing) await killing;
     if (result === undefined) await handle.disconnect().catch(() => undefined);
   }
-  if (abortReason) throw abortReason.reason;
-  const code = timedOut ? TIMEOUT_EXIT_CODE : exitCodeFromEnd(result?.exitCode ?? -1, result?.error);
-  return {
-    code,
-    stdout: stdout.text(),
-    stderr: stderr.text(),
-    timedOut,
-    truncated: stdout.truncated || stderr.truncated,
-    durationMs: Date.now() - started,
-  };
+  if (aborted && !timedOut) throw signal.reason;
+  return { code: timedOut ? TIMEOUT_EXIT_CODE : exitCodeFromEnd(result?.exitCode ?? -1, result?.error), timedOut };
 }

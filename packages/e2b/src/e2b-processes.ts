@@ -1,17 +1,6 @@
 import type { CommandHandle } from 'e2b';
-import {
-  InvalidArgumentError,
-  quoteShellArg,
-  resolveSandboxPath,
-  type ProcessOutput,
-  type ProcessOutputOptions,
-  type ProcessSignal,
-  type ProcessStatus,
-  type SandboxProcesses,
-  type StartedProcess,
-  type StartProcessOptions,
-  type WaitProcessOptions,
-} from '@kode/core';
+import { InvalidArgumentError, quoteShellArg, type ProcessOutput, type ProcessSignal, type ProcessStatus } from '@kode/core';
+import type { DriverProcesses, DriverStartRequest } from '@kode/driver';
 import { runScript, type E2BContext } from './e2b-context';
 import { killProcessTree, wrapInProcessGroup } from './e2b-exec';
 
@@ -77,18 +66,19 @@ function parseState(raw: string): { state: 'running' | 'finished'; code?: number
 }
 
 /**
- * Background processes on E2B. State lives in the sandbox (`/tmp/.kode-e2b/procs`), so ids (envd
- * pids as strings), output, status and exit codes survive a reconnect from a new instance.
+ * The background-process part of the E2B driver. State lives in the sandbox
+ * (`/tmp/.kode-e2b/procs`), so ids (envd pids as strings), output, status and exit codes survive a
+ * reconnect from a new instance. The front (`@kode/driver`) checks arguments and resolves `cwd`.
  */
-export class E2BProcesses implements SandboxProcesses {
+export class E2BDriverProcesses implements DriverProcesses {
   private readonly handles = new Map<string, { handle: CommandHandle; done: Promise<void> }>();
 
+  /** @param context the driver's shared client access and error mapping */
   constructor(private readonly context: E2BContext) {}
 
-  /** Starts `command` detached; resolves with its id once envd reports the pid. */
-  async start(command: string, options: StartProcessOptions = {}): Promise<StartedProcess> {
-    if (typeof command !== 'string' || command.trim() === '') throw new InvalidArgumentError('processes.start command must be a non-empty string.', { backend: 'e2b' });
-    const cwd = resolveSandboxPath(this.context.workDir, options.cwd ?? '.');
+  /** Starts `command` detached; resolves with its id once the wrapper runs. Never retried. @throws FileNotFoundError (missing cwd) */
+  async start(request: DriverStartRequest): Promise<{ id: string }> {
+    const { command, cwd, env } = request;
     const script = `${wrapInProcessGroup(WRAPPER)} kode-bg ${quoteShellArg(command)}`;
     let handle: CommandHandle;
     let onReady: () => void = () => undefined;
@@ -100,7 +90,7 @@ export class E2BProcesses implements SandboxProcesses {
         cwd,
         stdin: false,
         timeoutMs: 0,
-        ...(options.env === undefined ? {} : { envs: options.env }),
+        ...(env === undefined ? {} : { envs: env }),
         onStdout: (chunk) => {
           seen = (seen + chunk).slice(-2 * READY_MARKER.length);
           if (seen.includes(READY_MARKER)) onReady();
@@ -136,10 +126,9 @@ export class E2BProcesses implements SandboxProcesses {
   }
 
   /** Output since `cursor` (bytes of stdout+stderr interleaved). @throws InvalidArgumentError for an unknown id */
-  async output(id: string, options: ProcessOutputOptions = {}): Promise<ProcessOutput> {
+  async output(id: string, options: { cursor: number }): Promise<ProcessOutput> {
     assertId(id);
-    const cursor = options.cursor ?? 0;
-    if (!Number.isInteger(cursor) || cursor < 0) throw new InvalidArgumentError(`output cursor must be a non-negative integer, got ${String(cursor)}.`, { backend: 'e2b' });
+    const { cursor } = options;
     const script = [
       `d=${PROCESS_STATE_DIR}; p=${id}`,
       'if [ ! -e "$d/$p.cmd" ]; then echo unknown; exit 0; fi',
@@ -162,11 +151,10 @@ export class E2BProcesses implements SandboxProcesses {
     };
   }
 
-  /** Waits for the process to end (or `timeoutMs`, then `running: true`). Aborting rejects with the reason. */
-  async wait(id: string, options: WaitProcessOptions = {}): Promise<ProcessStatus> {
+  /** Waits for the process to end (or `timeoutMs` when > 0, then `running: true`). Aborting rejects with the reason. */
+  async wait(id: string, options: { timeoutMs: number; signal: AbortSignal }): Promise<ProcessStatus> {
     assertId(id);
     const { timeoutMs, signal } = options;
-    if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 0)) throw new InvalidArgumentError(`wait timeoutMs must be a non-negative integer, got ${String(timeoutMs)}.`, { backend: 'e2b' });
     let onAbort: (() => void) | undefined;
     // Settles as soon as the signal aborts, whatever step wait() is in.
     const aborted = new Promise<'aborted'>((resolve) => {
@@ -198,7 +186,7 @@ export class E2BProcesses implements SandboxProcesses {
       const outcome = await Promise.race([
         done.then(() => 'ended' as const),
         new Promise<'timeout'>((resolve) => {
-          if (timeoutMs !== undefined) timer = setTimeout(() => resolve('timeout'), timeoutMs);
+          if (timeoutMs > 0) timer = setTimeout(() => resolve('timeout'), timeoutMs);
         }),
         aborted,
       ]);
@@ -213,12 +201,11 @@ export class E2BProcesses implements SandboxProcesses {
     return this.toStatus(final);
   }
 
-  /** Signals the whole process tree (`SIGTERM` default, then SIGKILL after 2 s). No-op once finished. */
-  async kill(id: string, signal: ProcessSignal = 'SIGTERM'): Promise<void> {
+  /** Signals the whole process tree (TERM/INT/HUP, then SIGKILL after 2 s if it still runs; KILL at once). No-op once finished. @throws InvalidArgumentError for an unknown id */
+  async kill(id: string, signal: ProcessSignal): Promise<void> {
     assertId(id);
     const names: Record<ProcessSignal, string> = { SIGTERM: 'TERM', SIGKILL: 'KILL', SIGINT: 'INT', SIGHUP: 'HUP' };
     const name = names[signal];
-    if (!name) throw new InvalidArgumentError(`Unsupported signal ${JSON.stringify(signal)}; use SIGTERM, SIGKILL, SIGINT or SIGHUP.`, { backend: 'e2b' });
     const current = await this.status(id, `kill process ${id}`);
     if (!current) throw unknownId(id);
     if (current.state === 'finished') return;

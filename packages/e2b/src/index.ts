@@ -19,6 +19,8 @@ export {
   FileNotFoundError,
   ImagePullFailedError,
   InvalidArgumentError,
+  MAX_COMMAND_BYTES,
+  MAX_TIMER_MS,
   NotInitializedError,
   OutputBuffer,
   PathOutsideSandboxError,
@@ -41,11 +43,9 @@ export {
   assertTimeMs,
   assertValidPath,
   clampTimerMs,
-  describe,
-  sanitizeCause,
-  sanitizeError,
   createSandboxError,
   defineCapabilities,
+  describe,
   hasCapability,
   hasErrorCode,
   isPathInside,
@@ -55,6 +55,8 @@ export {
   redactSecrets,
   relativePosixPath,
   resolveSandboxPath,
+  sanitizeCause,
+  sanitizeError,
   selectGlobMatches,
   shellCommand,
   type BaseSandboxConfig,
@@ -101,16 +103,20 @@ export {
 
 export { E2B_CAPABILITIES } from './capabilities';
 export { E2BSandbox } from './e2b-sandbox';
-export { E2BFs } from './e2b-fs';
-export { E2BProcesses, PROCESS_STATE_DIR } from './e2b-processes';
+export { PROCESS_STATE_DIR } from './e2b-processes';
 export { E2B_HINTS, mapE2BError, type E2BErrorContext } from './map-error';
 export {
+  DEFAULT_E2B_EXEC_TIMEOUT_MS,
   DEFAULT_E2B_TEMPLATE,
   DEFAULT_E2B_TIMEOUT_MS,
   DEFAULT_E2B_WORKDIR,
+  E2B_SECRET_OPTIONS,
+  e2bOptionNames,
+  e2bOptionsSchema,
   resolveE2BOptions,
   type E2BSandboxConfig,
   type E2BSandboxLifecycle,
   type ResolvedE2BOptions,
 } from './options';
+export { DEFAULT_RETRY_POLICY, NO_RETRY_POLICY, type RetryOptions, type RetryPolicy } from '@kode/driver';
 export { registerE2BBackend } from './register';

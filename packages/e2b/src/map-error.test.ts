@@ -22,7 +22,8 @@ describe('mapE2BError', () => {
     [new AuthenticationError('Unauthorized'), 'AUTHENTICATION_FAILED', false],
     [new RateLimitError('Rate limit exceeded'), 'RATE_LIMITED', true],
     [new ServiceBusyError('Service temporarily unavailable'), 'BACKEND_ERROR', true],
-    [new E2BSandboxNotFoundError('Sandbox is probably not running anymore'), 'SANDBOX_NOT_FOUND', false],
+    [new E2BSandboxNotFoundError('Sandbox i123 not found'), 'SANDBOX_NOT_FOUND', false],
+    [new E2BSandboxNotFoundError('Sandbox is probably not running anymore'), 'BACKEND_ERROR', false],
     [new E2BFileNotFoundError('path not found'), 'FILE_NOT_FOUND', false],
     [new E2BInvalidArgumentError('path is a directory'), 'INVALID_ARGUMENT', false],
     [new NotEnoughSpaceError('disk full'), 'BACKEND_ERROR', false],
@@ -38,21 +39,23 @@ describe('mapE2BError', () => {
 
   it('tells the three TimeoutError meanings apart by the client message', () => {
     const gone = new TimeoutError("[unavailable] x: This error is likely due to sandbox timeout. You can modify the sandbox timeout by passing 'timeoutMs'");
-    expect(mapE2BError(gone, ctx).code).toBe('SANDBOX_NOT_FOUND');
+    // Gone or a proxy hiccup: not retried, and the front asks exists() once to tell them apart.
+    expect(mapE2BError(gone, ctx)).toMatchObject({ code: 'BACKEND_ERROR', retryable: false });
     const request = new TimeoutError("[canceled] x: This error is likely due to exceeding 'requestTimeoutMs'.");
     expect(mapE2BError(request, ctx).code).toBe('REQUEST_TIMEOUT');
     const deadline = new TimeoutError("[deadline_exceeded] x: This error is likely due to exceeding 'timeoutMs' — the total time a long running request");
     expect(mapE2BError(deadline, ctx).code).toBe('REQUEST_TIMEOUT');
   });
 
-  it('reads the status of generic client errors (404 on create = missing template, 502 = sandbox gone)', () => {
+  it('reads the status of generic client errors (404 on create = missing template, 502 = retryable unless the proxy says the sandbox is gone)', () => {
     const missingTemplate = Object.assign(new E2BSandboxError("404: template 'x' not found"), { statusCode: 404 });
     const mapped = mapE2BError(missingTemplate, { operation: "create sandbox from template 'x'", template: 'x' });
     expect(mapped.code).toBe('IMAGE_PULL_FAILED');
     expect(mapped.hint).toContain("'x'");
-    expect(mapE2BError(new E2BSandboxError('502: bad gateway'), { operation: 'exec' }).code).toBe('SANDBOX_NOT_FOUND');
+    expect(mapE2BError(new E2BSandboxError('502: The sandbox was not found'), { operation: 'exec' }).code).toBe('SANDBOX_NOT_FOUND');
+    expect(mapE2BError(new E2BSandboxError('502: bad gateway'), { operation: 'exec' })).toMatchObject({ code: 'BACKEND_ERROR', retryable: true, status: 502 });
     const server = mapE2BError(Object.assign(new E2BSandboxError('500: boom'), { statusCode: 500 }), { operation: 'exec' });
-    expect(server).toMatchObject({ code: 'BACKEND_ERROR', retryable: true, status: 500 });
+    expect(server).toMatchObject({ code: 'BACKEND_ERROR', retryable: false, status: 500 });
     expect(mapE2BError(new NotFoundError('process not found'), { operation: 'connect' }).code).toBe('SANDBOX_NOT_FOUND');
     expect(mapE2BError(new NotFoundError('no such file'), ctx).code).toBe('FILE_NOT_FOUND');
   });

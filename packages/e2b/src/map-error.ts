@@ -12,12 +12,20 @@ export interface E2BErrorContext {
   template?: string;
   /** Strings to redact from messages (the API key). */
   secrets?: ReadonlyArray<string | undefined>;
+  /**
+   * Set once the control plane confirmed the sandbox still exists: an unavailable envd is then a
+   * passing failure, retryable. Without it, unavailable is not retryable (it may mean gone).
+   */
+  sandboxExists?: boolean;
 }
 
 const BACKEND = 'e2b';
 
 /** envd's texts for an `lstat`/`stat` (or `ListDir`'s link resolution) that met a regular file as a path component. */
 const NOT_A_DIRECTORY_LOOKUP = /\bl?stat [^\n]*: not a directory|error resolving symlink: not a directory/;
+
+/** The body of E2B's proxy 502 for a sandbox that no longer exists. */
+const SANDBOX_GONE_502 = /sandbox was not found|sandbox timeout/i;
 
 const CONNECTION_PATTERN = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed|terminated|network error|UND_ERR_SOCKET|UND_ERR_CONNECT/i;
 
@@ -26,7 +34,7 @@ export const E2B_HINTS = {
   auth: 'Check the E2B API key: pass `apiKey` or set E2B_API_KEY (https://e2b.dev/dashboard?tab=keys).',
   rateLimit: 'E2B is rate limiting this API key or team (concurrent sandboxes or requests). Retry after a back-off, or kill sandboxes you no longer need.',
   sandboxGone:
-    'The sandbox is not running: it was killed, or its lifetime (`timeoutMs`, default 5 min) ended. Create a new one, raise `timeoutMs`, or call `setTimeout()` on a live sandbox to extend it.',
+    'The sandbox is not running: it was killed, or its lifetime (`timeoutMs`, default 5 min) ended. Create a new one; keep `lifecycle.autoRenew` on, raise `timeoutMs`, or call `renew()` on a live sandbox to extend it.',
   requestTimeout: 'The request took longer than `requestTimeoutMs` (default 60 000 ms). Raise it, or check the network path to E2B.',
   connection: 'Could not reach E2B. Check network access to the API (`apiUrl`/`domain`) and to the sandbox, and any proxy settings.',
   template: (template: string | undefined) =>
@@ -34,6 +42,7 @@ export const E2B_HINTS = {
   templateOutdated: 'The sandbox template uses an envd version too old for this feature. Rebuild the template with a current E2B CLI.',
   disk: 'The sandbox disk is full. Remove files or use a template with a larger disk.',
   busy: 'E2B is temporarily out of capacity (HTTP 503). Retry after a short wait.',
+  unavailable: 'The sandbox did not answer (E2B proxy: unavailable). When E2B no longer knows the sandbox this is a SandboxNotFoundError instead; otherwise retry, and create a new sandbox if it persists.',
 } as const;
 
 function errorName(error: unknown): string {
@@ -68,8 +77,15 @@ function connectionFailure(error: unknown): boolean {
 /**
  * THE mapping from anything the `e2b` client throws to a `@kode/core` error: one place for codes,
  * hints and redaction. Already-mapped `SandboxError`s pass through unchanged. The API key (and
- * any other `context.secrets`) never reaches the message. Never throws.
+ * any other `context.secrets`) never reaches the message. `retryable` and `status` tell the truth:
+ * 408, 429, 502 (unless the proxy says the sandbox is gone), 503 and 504 are retryable, other
+ * statuses are not; the caller decides whether the operation may be sent again. Never throws.
  */
+/** Whether `error` is the mapped "envd unavailable" failure (gone sandbox or passing outage). */
+export function isE2BUnavailable(error: SandboxError): boolean {
+  return error.code === 'BACKEND_ERROR' && error.hint === E2B_HINTS.unavailable;
+}
+
 export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxError {
   if (SandboxError.isInstance(error)) return error;
   const secrets = context.secrets ?? [];
@@ -88,9 +104,17 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
     });
 
   if (name === 'AbortError') return build('REQUEST_TIMEOUT', E2B_HINTS.requestTimeout);
-  if (name === 'AuthenticationError' || status === 401 || status === 403) return build('AUTHENTICATION_FAILED', E2B_HINTS.auth);
-  if (name === 'RateLimitError' || status === 429) return build('RATE_LIMITED', E2B_HINTS.rateLimit);
+  if (name === 'AuthenticationError' || status === 401 || status === 403) return build('AUTHENTICATION_FAILED', E2B_HINTS.auth, { status: status ?? 401 });
+  if (name === 'RateLimitError' || status === 429) return build('RATE_LIMITED', E2B_HINTS.rateLimit, { retryable: true, status: 429 });
   if (name === 'ServiceBusyError' || status === 503) return build('BACKEND_ERROR', E2B_HINTS.busy, { retryable: true, status: 503 });
+  if (status === 408) return build('REQUEST_TIMEOUT', E2B_HINTS.requestTimeout, { retryable: true, status: 408 });
+  // E2B's proxy answers 502 "The sandbox was not found" for a sandbox that is gone; any other 502
+  // (and 504) is a gateway hiccup worth retrying.
+  if (status === 502 && SANDBOX_GONE_502.test(raw)) return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone, { status: 502 });
+  if (status === 502 || status === 504) return build('BACKEND_ERROR', undefined, { retryable: true, status });
+  // The client says "probably not running" when an envd stream is unavailable: a gone sandbox or a
+  // proxy hiccup (see TimeoutError below). The front asks `exists()` once to tell them apart.
+  if (name === 'SandboxNotFoundError' && /probably not running/i.test(raw)) return build('BACKEND_ERROR', E2B_HINTS.unavailable, { retryable: context.sandboxExists === true });
   if (name === 'SandboxNotFoundError') return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   if (name === 'FileNotFoundError') return build('FILE_NOT_FOUND');
   // envd answers a lookup of a path under a regular file (ENOTDIR from lstat/stat) with an internal
@@ -102,10 +126,14 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
     return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   }
   if (name === 'TimeoutError') {
+    // The client turns envd's 502 into this TimeoutError; its message keeps the proxy's text.
     // The client formats three different conditions as TimeoutError; its message says which.
     if (/requestTimeoutMs|handshake timed out|idle for/.test(raw)) return build('REQUEST_TIMEOUT', E2B_HINTS.requestTimeout);
     if (/'timeoutMs' — the total time|deadline_exceeded/.test(raw)) return build('REQUEST_TIMEOUT', 'A long-running request exceeded its `timeoutMs`.');
-    return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
+    // What remains is envd "unavailable" (a 502 from E2B's proxy, or a Connect stream that could
+    // not be served): the sandbox may be gone, or the proxy hiccuped. Not retried blindly; the
+    // front asks the control plane once (`exists()`) and raises SandboxNotFoundError when it is gone.
+    return build('BACKEND_ERROR', E2B_HINTS.unavailable, { retryable: context.sandboxExists === true });
   }
   if (name === 'InvalidArgumentError' || status === 400) {
     // envd refuses a command whose working directory is missing with invalid_argument.
@@ -116,7 +144,7 @@ export function mapE2BError(error: unknown, context: E2BErrorContext): SandboxEr
   }
   if (name === 'NotEnoughSpaceError' || status === 507) return build('BACKEND_ERROR', E2B_HINTS.disk, { status: 507 });
   if (name === 'TemplateError') return build('BACKEND_ERROR', E2B_HINTS.templateOutdated);
-  if (status === 502) return build('SANDBOX_NOT_FOUND', E2B_HINTS.sandboxGone);
   if (connectionFailure(error)) return build('CONNECTION_FAILED', E2B_HINTS.connection);
-  return build('BACKEND_ERROR', undefined, status === undefined ? {} : { status, retryable: status >= 500 });
+  // Retryable statuses are handled above (408/429/502/503/504): any other status is not retried.
+  return build('BACKEND_ERROR', undefined, status === undefined ? {} : { status, retryable: false });
 }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@kode/core';
+import { DEFAULT_RETRY_POLICY } from '@kode/driver';
 import { describe, expect, it } from 'vitest';
-import { resolveE2BOptions, type E2BSandboxConfig } from './options';
+import { resolveE2BOptions, toE2BConfig, type E2BSandboxConfig } from './options';
 
 const base: E2BSandboxConfig = { kind: 'e2b' };
 
@@ -19,6 +20,9 @@ describe('resolveE2BOptions', () => {
       workDir: '/home/user',
       watch: undefined,
       disposeAction: 'kill',
+      autoRenew: true,
+      retry: DEFAULT_RETRY_POLICY,
+      retryOption: undefined,
       apiUrl: undefined,
       sandboxUrl: undefined,
       debug: undefined,
@@ -63,5 +67,34 @@ describe('resolveE2BOptions', () => {
 
   it('rejects a config of another kind', () => {
     expect(() => resolveE2BOptions({ kind: 'local' } as unknown as E2BSandboxConfig, {})).toThrow(/kind: 'e2b'/);
+  });
+
+  it('accepts image and env as aliases of template and envs, with one meaning', () => {
+    expect(resolveE2BOptions({ ...base, image: 'custom' }, {}).template).toBe('custom');
+    expect(resolveE2BOptions({ ...base, env: { A: 'x' } }, {}).envs).toEqual({ A: 'x' });
+    expect(resolveE2BOptions({ ...base, template: 'same', image: 'same' }, {}).template).toBe('same');
+    expect(() => resolveE2BOptions({ ...base, template: 'a', image: 'b' }, {})).toThrow(/`template` and `image`/);
+    expect(() => resolveE2BOptions({ ...base, envs: { A: 'x' }, env: { A: 'y' } }, {})).toThrow(/`envs` and `env`/);
+  });
+
+  it('rejects unknown nested keys and bad retry fields, naming them', () => {
+    expect(() => resolveE2BOptions({ ...base, lifecycle: { autorenew: true } } as unknown as E2BSandboxConfig, {})).toThrow(/`lifecycle.autorenew`/);
+    expect(() => resolveE2BOptions({ ...base, lifecycle: { autoRenew: 'yes' as unknown as boolean } }, {})).toThrow(/lifecycle.autoRenew/);
+    expect(() => resolveE2BOptions({ ...base, retry: { attempts: 0 } }, {})).toThrow(/retry.attempts/);
+    expect(() => resolveE2BOptions({ ...base, retry: 'often' as unknown as boolean }, {})).toThrow(/retry/);
+    expect(resolveE2BOptions({ ...base, retry: false }, {}).retry.attempts).toBe(1);
+    expect(resolveE2BOptions({ ...base, lifecycle: { autoRenew: false } }, {}).autoRenew).toBe(false);
+  });
+});
+
+describe('toE2BConfig', () => {
+  it('leaves the secret options out unless asked, and round-trips through the schema', () => {
+    const options = resolveE2BOptions({ ...base, apiKey: 'e2b_key_123456', env: { TOKEN: 'tok-secret' }, retry: { attempts: 2 } }, {});
+    const plain = toE2BConfig(options, { includeSecrets: false, sandboxId: 'i1', timeoutMs: 300_000 });
+    expect(JSON.stringify(plain)).not.toMatch(/e2b_key_123456|tok-secret/);
+    expect(plain).toMatchObject({ kind: 'e2b', sandboxId: 'i1', retry: { attempts: 2 }, lifecycle: { disposeAction: 'kill', autoRenew: true } });
+    const full = toE2BConfig(options, { includeSecrets: true, sandboxId: 'i1', timeoutMs: 300_000 });
+    expect(full).toMatchObject({ apiKey: 'e2b_key_123456', envs: { TOKEN: 'tok-secret' } });
+    expect(resolveE2BOptions(full, {})).toEqual({ ...options, sandboxId: 'i1' });
   });
 });

@@ -1,65 +1,145 @@
-import { InvalidArgumentError, type BaseSandboxConfig, type WatchConfig } from '@kode/core';
+import { InvalidArgumentError, type WatchConfig } from '@kode/core';
+import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '@kode/driver';
+import { z } from 'zod';
 
-/** What `dispose()` does with the remote sandbox. */
-export interface E2BSandboxLifecycle {
+/** Default sandbox lifetime: 5 minutes (E2B's own default). */
+export const DEFAULT_E2B_TIMEOUT_MS = 300_000;
+/** Default working directory of E2B templates. */
+export const DEFAULT_E2B_WORKDIR = '/home/user';
+/** Default template. */
+export const DEFAULT_E2B_TEMPLATE = 'base';
+/** Default per-command timeout of `exec` in ms. */
+export const DEFAULT_E2B_EXEC_TIMEOUT_MS = 120_000;
+
+const MAX_LIFETIME_MS = 86_400_000;
+
+const nonEmpty = z.string().refine((value) => value.trim() !== '', { message: 'must be a non-empty string' });
+const ms = (min: number) =>
+  z
+    .number({ message: `must be an integer between ${min} and ${MAX_LIFETIME_MS} (milliseconds)` })
+    .int({ message: `must be an integer between ${min} and ${MAX_LIFETIME_MS} (milliseconds)` })
+    .min(min, { message: `must be an integer between ${min} and ${MAX_LIFETIME_MS} (milliseconds)` })
+    .max(MAX_LIFETIME_MS, { message: `must be an integer between ${min} and ${MAX_LIFETIME_MS} (milliseconds)` });
+const stringMap = z.record(z.string().min(1, { message: 'keys must be non-empty' }), z.string({ message: 'values must be strings' }), {
+  message: 'must be an object of string values',
+});
+const httpUrl = nonEmpty
+  .refine(
+    (value) => {
+      try {
+        const { protocol } = new URL(value);
+        return protocol === 'http:' || protocol === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an absolute http(s) URL' },
+  )
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const watchShape = {
+  /** `'polling'` (default, every `pollIntervalMs`), `'native'` (E2B `watchDir`) or `'off'`. */
+  mode: z.enum(['polling', 'native', 'off']).optional(),
+  /** Polling interval in ms. Default 1000, minimum 100. */
+  pollIntervalMs: z.number().int().min(100).max(MAX_LIFETIME_MS).optional(),
+};
+const watchSchema: z.ZodObject<typeof watchShape, z.core.$strict> = z.strictObject(watchShape);
+
+const lifecycleShape = {
   /**
    * `'kill'` (default) kills the E2B sandbox, then releases the client; `'close'` only releases
-   * the client, leaving the sandbox running until its `timeoutMs` lifetime ends (restore it later
-   * from `toConfig()`).
+   * the client, leaving the sandbox running until its lifetime ends (restore it from `toConfig()`).
    */
-  disposeAction?: 'kill' | 'close';
-}
+  disposeAction: z.enum(['kill', 'close'], { message: "must be 'kill' or 'close'" }).optional(),
+  /** Renew the lifetime on activity (at most one request per half lifetime). Default `true`. */
+  autoRenew: z.boolean().optional(),
+};
+const lifecycleSchema: z.ZodObject<typeof lifecycleShape, z.core.$strict> = z.strictObject(lifecycleShape);
+
+/**
+ * THE definition of the E2B options: the `E2BSandboxConfig` type, validation (the field is named,
+ * unknown keys rejected), defaults, `toConfig()` redaction ({@link E2B_SECRET_OPTIONS}) and the README
+ * options table (a test compares the table with {@link e2bOptionNames}) all derive from it.
+ */
+const e2bOptionsShape = {
+  /** Always `'e2b'`. */
+  kind: z.literal('e2b', { message: "needs kind: 'e2b'" }),
+  /** E2B API key. Default: the `E2B_API_KEY` environment variable. A secret: never in messages, printed objects or `toConfig()` (unless asked). */
+  apiKey: nonEmpty.optional(),
+  /** Restore this existing sandbox instead of creating one (`Sandbox.connect`). */
+  sandboxId: nonEmpty.optional(),
+  /** Template to create the sandbox from. Default `'base'`. Alias: `image` (same meaning; give one). */
+  template: nonEmpty.optional(),
+  /** Alias of `template`, the name other backends use. */
+  image: nonEmpty.optional(),
+  /**
+   * Sandbox lifetime in milliseconds (sent in whole seconds, rounded up): E2B kills the sandbox
+   * this long after creation or the latest renewal (`lifecycle.autoRenew`, `renew()`,
+   * `setTimeout()`). Also applied when restoring by `sandboxId`. Default 300 000 (5 min); 1 000 – 86 400 000.
+   */
+  timeoutMs: ms(1_000).optional(),
+  /** Default per-command timeout of `exec` in milliseconds; `0` = none. Default 120 000. Never the lifetime. */
+  execTimeoutMs: ms(0).optional(),
+  /** Timeout of each HTTP request to E2B in milliseconds (the `e2b` client's `requestTimeoutMs`). Default 60 000. */
+  requestTimeoutMs: ms(1).optional(),
+  /** Environment variables set for every command of a new sandbox (E2B `envs`). Values are secrets. Alias: `env`. */
+  envs: stringMap.optional(),
+  /** Alias of `envs`, the name other backends use. */
+  env: stringMap.optional(),
+  /** Metadata attached to a new sandbox (visible in `Sandbox.list`). */
+  metadata: stringMap.optional(),
+  /** E2B domain. Default: `E2B_DOMAIN`, else `e2b.app`. */
+  domain: nonEmpty.optional(),
+  /** Working directory (absolute): relative paths and commands start here; created by `init()`. Default `/home/user`. */
+  workDir: nonEmpty
+    .refine((value) => value.startsWith('/') && !value.includes('\0'), { message: 'must be an absolute path' })
+    .optional(),
+  /** How `watchFiles` works. */
+  watch: watchSchema.optional(),
+  /** What `dispose()` does and whether activity renews the lifetime. */
+  lifecycle: lifecycleSchema.optional(),
+  /** Retry policy of idempotent calls: `true` (default policy), `false` (none) or `{ attempts?, initialDelayMs?, maxDelayMs?, totalMs? }`. */
+  retry: z.union([z.boolean(), z.record(z.string(), z.unknown())], { message: 'must be true, false or an object' }).optional(),
+  /** Testing option: the E2B control-plane URL (default `https://api.<domain>`, or `E2B_API_URL`). */
+  apiUrl: httpUrl.optional(),
+  /** Testing option: the URL every envd request goes to instead of `https://49983-<id>.<domain>` (or `E2B_SANDBOX_URL`). */
+  sandboxUrl: httpUrl.optional(),
+  /** Testing option: E2B debug mode (`E2B_DEBUG`): no control-plane calls, id `debug_sandbox_id`, envd at `sandboxUrl`. */
+  debug: z.boolean({ message: 'must be a boolean' }).optional(),
+};
+/**
+ * The E2B options schema (zod, unknown keys rejected at every level); see the shape's docs above.
+ * Declared with the shape's own type so the field docs reach `E2BSandboxConfig` in the .d.ts.
+ */
+export const e2bOptionsSchema: z.ZodObject<typeof e2bOptionsShape, z.core.$strict> = z.strictObject(e2bOptionsShape);
+
+/** Options whose values are secrets: left out of `toConfig()` unless `includeSecrets`. */
+export const E2B_SECRET_OPTIONS = ['apiKey', 'envs'] as const;
+
+/** What `dispose()` does with the remote sandbox, and lifetime renewal. */
+export type E2BSandboxLifecycle = NonNullable<z.input<typeof e2bOptionsSchema>['lifecycle']>;
 
 /**
  * Config of an E2B sandbox: what `new E2BSandbox(config)` and `SandboxFactory.create(config)` take.
- * Every field is optional except `kind`.
+ * Every field is optional except `kind`. Derived from {@link e2bOptionsSchema}.
  */
-export interface E2BSandboxConfig extends BaseSandboxConfig {
-  kind: 'e2b';
-  /** E2B API key. Default: the `E2B_API_KEY` environment variable. Never appears in messages or `toConfig()`. */
-  apiKey?: string;
-  /** Restore this existing sandbox instead of creating one (`Sandbox.connect`). */
-  sandboxId?: string;
-  /** Template to create the sandbox from. Default `'base'`. */
-  template?: string;
-  /**
-   * Sandbox lifetime in milliseconds (sent in whole seconds, rounded up): E2B kills the sandbox
-   * this long after creation (or after the latest `setTimeout`). Also applied when restoring by
-   * `sandboxId` (a restore only ever extends it). Default 300 000 (5 min); 1 000 – 86 400 000.
-   */
-  timeoutMs?: number;
-  /** Default per-command timeout of `exec` in milliseconds; `0` = none. Default 120 000. Never the lifetime. */
-  execTimeoutMs?: number;
-  /** Timeout of each HTTP request to E2B in milliseconds (the `e2b` client's `requestTimeoutMs`). Default 60 000. */
-  requestTimeoutMs?: number;
-  /** Environment variables set for every command of a new sandbox (E2B `envs`). */
-  envs?: Record<string, string>;
-  /** Metadata attached to a new sandbox (visible in `Sandbox.list`). */
-  metadata?: Record<string, string>;
-  /** E2B domain. Default: `E2B_DOMAIN`, else `e2b.app`. */
-  domain?: string;
-  /** Working directory: relative paths and commands start here; created by `init()`. Default `/home/user`. */
-  workDir?: string;
-  /** How `watchFiles` works: `'polling'` (default, every `pollIntervalMs` = 1000), `'native'` (E2B `watchDir`), `'off'`. */
-  watch?: WatchConfig;
-  /** What `dispose()` does. */
-  lifecycle?: E2BSandboxLifecycle;
-  /**
-   * Testing option: the E2B control-plane URL (default `https://api.<domain>`, or `E2B_API_URL`).
-   * Point it at an emulator together with `sandboxUrl`.
-   */
-  apiUrl?: string;
-  /**
-   * Testing option: the URL every envd (in-sandbox daemon) request goes to instead of
-   * `https://49983-<id>.<domain>` (the `e2b` client's internal `sandboxUrl`, or `E2B_SANDBOX_URL`).
-   */
-  sandboxUrl?: string;
-  /**
-   * Testing option: E2B debug mode (`E2B_DEBUG`): no control-plane calls at all, sandbox id
-   * `debug_sandbox_id`, envd at `sandboxUrl` (default `http://localhost:49983`). Kill and
-   * `setTimeout` become no-ops.
-   */
-  debug?: boolean;
+export type E2BSandboxConfig = Omit<z.input<typeof e2bOptionsSchema>, 'retry'> & {
+  /** Retry policy of idempotent calls: `true` (default), `false` (none) or per-field overrides. */
+  retry?: boolean | RetryOptions;
+};
+
+/**
+ * Every option name the schema accepts, nested object fields as `parent.child` (`watch.mode`).
+ * The README options table lists exactly these.
+ */
+export function e2bOptionNames(): string[] {
+  const names: string[] = [];
+  for (const [key, field] of Object.entries(e2bOptionsSchema.shape)) {
+    const inner: unknown = field instanceof z.ZodOptional ? field.unwrap() : field;
+    if (inner instanceof z.ZodObject) for (const child of Object.keys(inner.shape)) names.push(`${key}.${child}`);
+    else names.push(key);
+  }
+  return names;
 }
 
 /** The config after defaults and validation. */
@@ -76,77 +156,28 @@ export interface ResolvedE2BOptions {
   workDir: string;
   watch: WatchConfig | undefined;
   disposeAction: 'kill' | 'close';
+  autoRenew: boolean;
+  retry: RetryPolicy;
+  /** The `retry` option as given (for `toConfig()`). */
+  retryOption: boolean | RetryOptions | undefined;
   apiUrl: string | undefined;
   sandboxUrl: string | undefined;
   debug: boolean | undefined;
 }
 
-/** Default sandbox lifetime: 5 minutes (E2B's own default). */
-export const DEFAULT_E2B_TIMEOUT_MS = 300_000;
-/** Default working directory of E2B templates. */
-export const DEFAULT_E2B_WORKDIR = '/home/user';
-/** Default template. */
-export const DEFAULT_E2B_TEMPLATE = 'base';
-
-const MAX_LIFETIME_MS = 86_400_000;
-
-const KNOWN_KEYS = new Set([
-  'kind',
-  'apiKey',
-  'sandboxId',
-  'template',
-  'timeoutMs',
-  'execTimeoutMs',
-  'requestTimeoutMs',
-  'envs',
-  'metadata',
-  'domain',
-  'workDir',
-  'watch',
-  'lifecycle',
-  'apiUrl',
-  'sandboxUrl',
-  'debug',
-]);
-
 function fail(message: string): never {
   throw new InvalidArgumentError(message, { backend: 'e2b' });
 }
 
-function optionalString(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') fail(`e2b option \`${name}\` must be a non-empty string.`);
-  return value;
-}
-
-function optionalInteger(value: unknown, name: string, range: { min: number; max: number }): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
-    fail(`e2b option \`${name}\` must be an integer between ${range.min} and ${range.max} (milliseconds), got ${JSON.stringify(value)}.`);
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
+    const keys = issue.keys.map((k) => `\`${prefix}${k}\``).join(', ');
+    return `Unknown e2b option${issue.keys.length > 1 ? 's' : ''} ${keys}; known: ${e2bOptionNames().join(', ')}.`;
   }
-  return value;
-}
-
-function optionalRecord(value: unknown, name: string): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`e2b option \`${name}\` must be an object of string values.`);
-  for (const [key, v] of Object.entries(value)) {
-    if (key === '' || typeof v !== 'string') fail(`e2b option \`${name}\` must map non-empty keys to strings (bad entry ${JSON.stringify(key)}).`);
-  }
-  return { ...(value as Record<string, string>) };
-}
-
-function optionalUrl(value: unknown, name: string): string | undefined {
-  const text = optionalString(value, name);
-  if (text === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    fail(`e2b option \`${name}\` must be an absolute http(s) URL, got ${JSON.stringify(text)}.`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`e2b option \`${name}\` must use http or https, got ${url.protocol}`);
-  return text.replace(/\/+$/, '');
+  const path = issue.path.map(String).join('.');
+  if (path === 'kind') return `E2B sandbox config needs kind: 'e2b'.`;
+  return `e2b option \`${path}\` ${issue.message}.`;
 }
 
 function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
@@ -154,39 +185,79 @@ function envValue(env: Record<string, string | undefined>, name: string): string
   return value === undefined || value === '' ? undefined : value;
 }
 
+function alias<T>(primary: T | undefined, other: T | undefined, names: [string, string]): T | undefined {
+  if (primary !== undefined && other !== undefined && JSON.stringify(primary) !== JSON.stringify(other)) {
+    fail(`e2b options \`${names[0]}\` and \`${names[1]}\` are the same option (\`${names[1]}\` is an alias); give one.`);
+  }
+  return primary ?? other;
+}
+
 /**
- * Validates `config` and fills defaults (`apiKey` from `E2B_API_KEY`). Pure apart from reading
- * `env`. Unknown keys are rejected (typos must not pass silently).
+ * Validates `config` against {@link e2bOptionsSchema} and fills defaults (`apiKey` from
+ * `E2B_API_KEY`). Pure apart from reading `env`. Unknown keys are rejected (typos must not pass
+ * silently); `image` and `env` are aliases of `template` and `envs`.
  * @throws InvalidArgumentError naming the bad option
  */
 export function resolveE2BOptions(config: E2BSandboxConfig, env: Record<string, string | undefined> = process.env): ResolvedE2BOptions {
-  if (typeof config !== 'object' || config === null) fail('E2B sandbox config must be an object.');
-  if (config.kind !== 'e2b') fail(`E2B sandbox config needs kind: 'e2b', got ${JSON.stringify(config.kind)}.`);
-  const unknown = Object.keys(config).filter((key) => !KNOWN_KEYS.has(key));
-  if (unknown.length > 0) fail(`Unknown e2b option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `\`${k}\``).join(', ')}; known: ${[...KNOWN_KEYS].join(', ')}.`);
-  const workDir = optionalString(config.workDir, 'workDir') ?? DEFAULT_E2B_WORKDIR;
-  if (!workDir.startsWith('/') || workDir.includes('\0')) fail(`e2b option \`workDir\` must be an absolute path, got ${JSON.stringify(workDir)}.`);
-  const lifecycle = config.lifecycle;
-  if (lifecycle !== undefined && (typeof lifecycle !== 'object' || lifecycle === null)) fail('e2b option `lifecycle` must be an object.');
-  const disposeAction = lifecycle?.disposeAction ?? 'kill';
-  if (disposeAction !== 'kill' && disposeAction !== 'close') fail(`e2b option \`lifecycle.disposeAction\` must be 'kill' or 'close', got ${JSON.stringify(disposeAction)}.`);
-  if (config.debug !== undefined && typeof config.debug !== 'boolean') fail('e2b option `debug` must be a boolean.');
-  if (config.watch !== undefined && (typeof config.watch !== 'object' || config.watch === null)) fail('e2b option `watch` must be an object.');
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) fail('E2B sandbox config must be an object.');
+  const parsed = e2bOptionsSchema.safeParse(config);
+  if (!parsed.success) fail(describeIssue(parsed.error.issues[0]!));
+  const o = parsed.data;
+  const workDir = o.workDir ?? DEFAULT_E2B_WORKDIR;
+  const retryOption = o.retry as boolean | RetryOptions | undefined;
   return {
-    apiKey: optionalString(config.apiKey, 'apiKey') ?? envValue(env, 'E2B_API_KEY'),
-    sandboxId: optionalString(config.sandboxId, 'sandboxId'),
-    template: optionalString(config.template, 'template') ?? DEFAULT_E2B_TEMPLATE,
-    timeoutMs: optionalInteger(config.timeoutMs, 'timeoutMs', { min: 1000, max: MAX_LIFETIME_MS }) ?? DEFAULT_E2B_TIMEOUT_MS,
-    execTimeoutMs: optionalInteger(config.execTimeoutMs, 'execTimeoutMs', { min: 0, max: MAX_LIFETIME_MS }) ?? 120_000,
-    requestTimeoutMs: optionalInteger(config.requestTimeoutMs, 'requestTimeoutMs', { min: 1, max: MAX_LIFETIME_MS }),
-    envs: optionalRecord(config.envs, 'envs'),
-    metadata: optionalRecord(config.metadata, 'metadata'),
-    domain: optionalString(config.domain, 'domain'),
+    apiKey: o.apiKey ?? envValue(env, 'E2B_API_KEY'),
+    sandboxId: o.sandboxId,
+    template: alias(o.template, o.image, ['template', 'image']) ?? DEFAULT_E2B_TEMPLATE,
+    timeoutMs: o.timeoutMs ?? DEFAULT_E2B_TIMEOUT_MS,
+    execTimeoutMs: o.execTimeoutMs ?? DEFAULT_E2B_EXEC_TIMEOUT_MS,
+    requestTimeoutMs: o.requestTimeoutMs,
+    envs: alias(o.envs, o.env, ['envs', 'env']),
+    metadata: o.metadata,
+    domain: o.domain,
     workDir: workDir.length > 1 ? workDir.replace(/\/+$/, '') : workDir,
-    watch: config.watch === undefined ? undefined : { ...config.watch },
-    disposeAction,
-    apiUrl: optionalUrl(config.apiUrl, 'apiUrl'),
-    sandboxUrl: optionalUrl(config.sandboxUrl, 'sandboxUrl'),
-    debug: config.debug,
+    watch: o.watch === undefined ? undefined : { ...o.watch },
+    disposeAction: o.lifecycle?.disposeAction ?? 'kill',
+    autoRenew: o.lifecycle?.autoRenew ?? true,
+    retry: resolveRetryPolicy(retryOption, 'e2b'),
+    retryOption,
+    apiUrl: o.apiUrl,
+    sandboxUrl: o.sandboxUrl,
+    debug: o.debug,
   };
+}
+
+/**
+ * The JSON-safe config that restores a sandbox with these options. Secret options
+ * ({@link E2B_SECRET_OPTIONS}) only with `includeSecrets`.
+ */
+export function toE2BConfig(
+  o: ResolvedE2BOptions,
+  options: { includeSecrets: boolean; sandboxId: string | undefined; timeoutMs: number },
+): E2BSandboxConfig & Record<string, unknown> {
+  const config: E2BSandboxConfig & Record<string, unknown> = {
+    kind: 'e2b',
+    ...(options.sandboxId === undefined ? {} : { sandboxId: options.sandboxId }),
+    template: o.template,
+    workDir: o.workDir,
+    timeoutMs: options.timeoutMs,
+    execTimeoutMs: o.execTimeoutMs,
+    lifecycle: { disposeAction: o.disposeAction, autoRenew: o.autoRenew },
+    ...(o.retryOption === undefined ? {} : { retry: typeof o.retryOption === 'object' ? { ...o.retryOption } : o.retryOption }),
+    ...(o.watch === undefined ? {} : { watch: { ...o.watch } }),
+    ...(o.metadata === undefined ? {} : { metadata: { ...o.metadata } }),
+    ...(o.domain === undefined ? {} : { domain: o.domain }),
+    ...(o.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: o.requestTimeoutMs }),
+    ...(o.apiUrl === undefined ? {} : { apiUrl: o.apiUrl }),
+    ...(o.sandboxUrl === undefined ? {} : { sandboxUrl: o.sandboxUrl }),
+    ...(o.debug === undefined ? {} : { debug: o.debug }),
+  };
+  if (options.includeSecrets) {
+    const secrets: Pick<ResolvedE2BOptions, (typeof E2B_SECRET_OPTIONS)[number]> = { apiKey: o.apiKey, envs: o.envs };
+    for (const key of E2B_SECRET_OPTIONS) {
+      const value = secrets[key];
+      if (value !== undefined) (config as Record<string, unknown>)[key] = typeof value === 'object' ? { ...value } : value;
+    }
+  }
+  return config;
 }

@@ -151,7 +151,7 @@ describe('request budgets', () => {
   it('a polling snapshot of several paths is one command', async () => {
     const sandbox = await started();
     await sandbox.exec('mkdir -p snap/d/e && echo 1 > snap/f && echo 22 > snap/d/e/g && ln -s d snap/l');
-    const port = createE2BWatchPort({ workDir: sandbox.workDir, client: () => (sandbox as unknown as { client(): never }).client(), fail: (e) => { throw e; } });
+    const port = createE2BWatchPort({ workDir: sandbox.workDir, client: () => sandbox.getClient(), fail: (e) => { throw e; }, failIdempotent: (e) => { throw e; } });
     const mark = emulator.requests.length;
     const entries = await port.snapshot({ paths: ['/home/user/snap/d', '/home/user/snap/f', '/home/user/snap/l', '/home/user/missing'], recursive: true });
     expect(requestsSince(mark).map((r) => r.path)).toEqual(['/process.Process/Start']);

@@ -5,16 +5,9 @@ import { afterAll, beforeAll } from 'vitest';
 
 /**
  * Cases `@kode/e2b` is expected to fail, with the reason (registered with `it.fails`, so they turn
- * red the day they pass). All of them are rules of docs/contract.md that the front `DriverSandbox`
- * enforces; they go away when E2B becomes a driver.
+ * red the day they pass). None: E2B is a driver behind the shared front `DriverSandbox`.
  */
-export const E2B_KNOWN_FAILURES: Record<string, string> = {
-  'lifecycle.sandbox-id-after-dispose': 'getSandboxId() raises DisposedError after dispose (rule 11: it still answers)',
-  'lifecycle.to-config-redacts-env': 'JSON.stringify(sandbox) contains the values given as `envs` (rule 18; toConfig() itself redacts them)',
-  'fs.rename-onto-directory': 'rename onto a directory raises BACKEND_ERROR (envd EISDIR) instead of INVALID_ARGUMENT (rule 17)',
-  'errors.exec-invalid-timeout': 'exec accepts timeoutMs 3e9 (above 2^31 - 1) and times out at once (rule 13)',
-  'errors.exec-unknown-option': 'exec ignores the unknown option `timeout` and runs the command (rule 12)',
-};
+export const E2B_KNOWN_FAILURES: Record<string, string> = {};
 
 /**
  * A conformance target for `E2BSandbox`, driven through the stock `e2b` client against the E2B
