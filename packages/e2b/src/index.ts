@@ -35,8 +35,6 @@ export {
   SandboxNotFoundError,
   SandboxStartFailedError,
   TIMEOUT_EXIT_CODE,
-  MAX_COMMAND_BYTES,
-  MAX_TIMER_MS,
   UnsupportedCapabilityError,
   assertCapability,
   assertCommand,
