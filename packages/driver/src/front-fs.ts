@@ -153,6 +153,10 @@ export class FrontFs implements SandboxFs {
   async rename(from: string, to: string): Promise<void> {
     const source = await this.#target(from, 'rename', true);
     const dest = await this.#target(to, 'rename', true);
+    // Decided once for every backend (docs/contract.md, rule 17): a directory at `to` is never replaced.
+    if ((await this.#statOrUndefined(dest))?.type === 'directory') {
+      throw new InvalidArgumentError(`Cannot rename ${source} to ${dest}: a directory is in the way.`, { backend: this.#ctx.backend });
+    }
     await this.#ctx.call(`rename ${source} to ${dest}`, () => this.#ctx.driver.fs.rename(source, dest));
   }
 
