@@ -2,6 +2,15 @@ export { assertOptions, checkBoolean, checkCount, checkEnv, checkFunction, check
 export { DriverSandbox, EXEC_DEADLINE_GRACE_MS, type CallOptions, type DriverSandboxOptions } from './driver-sandbox';
 export { FrontFs } from './front-fs';
 export { FrontProcesses } from './front-processes';
+export {
+  optionRows,
+  parseOptions,
+  readmeOptionRows,
+  redactSecretOptions,
+  secretOptionNames,
+  type OptionMeta,
+  type OptionRow,
+} from './option-schema';
 export { LifetimeKeeper, type LifetimeKeeperOptions } from './lifetime-keeper';
 export {
   DEFAULT_RETRY_POLICY,
