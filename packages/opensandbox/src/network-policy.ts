@@ -1,5 +1,5 @@
 import type { NetworkRule, Sandbox as SdkSandbox } from '@alibaba-group/opensandbox';
-import { BackendError, InvalidArgumentError, type SandboxError } from '@kode/core';
+import { BackendError, ConnectionFailedError, InvalidArgumentError, type SandboxError } from '@kode/core';
 import type { OpenSandboxNetworkPolicy, OpenSandboxNetworkRule } from './options';
 
 /** Options of {@link OpenSandboxNetworkPolicyControl.patch}. */
@@ -27,7 +27,7 @@ export class OpenSandboxNetworkPolicyControl {
 
   /**
    * The current policy: `defaultAction` and the rules in order. One request.
-   * @throws NotInitializedError / DisposedError outside `init()`…`dispose()` @throws BackendError (hint) when the sandbox has no egress sidecar
+   * @throws NotInitializedError / DisposedError outside `init()`…`dispose()` @throws ConnectionFailedError / BackendError (hint) when the sandbox has no egress sidecar
    */
   async get(): Promise<Required<OpenSandboxNetworkPolicy>> {
     const sdk = this.#client();
@@ -44,7 +44,7 @@ export class OpenSandboxNetworkPolicyControl {
 
   /**
    * Adds or replaces rules (matched by `target`); idempotent. One request.
-   * @throws InvalidArgumentError for a malformed rule @throws BackendError when the server refuses the rules (e.g. the emulator's unenforceable ones) or the sandbox has no egress sidecar
+   * @throws InvalidArgumentError for a malformed rule, or when the sidecar refuses the rules (400, e.g. the emulator's unenforceable ones) @throws ConnectionFailedError / BackendError (hint) when the sandbox has no egress sidecar
    */
   async patch(patch: NetworkPolicyPatch): Promise<void> {
     if (typeof patch !== 'object' || patch === null || !Array.isArray(patch.egress)) {
@@ -64,7 +64,10 @@ export class OpenSandboxNetworkPolicyControl {
   }
 
   #withHint(error: SandboxError): SandboxError {
-    if (error.hint !== undefined || error.code !== 'BACKEND_ERROR') return error;
-    return new BackendError(error.message, { backend: 'opensandbox', hint: HINT, retryable: error.retryable, cause: error });
+    // Without a sidecar the egress endpoint does not answer: say why, keeping the code.
+    const options = { backend: 'opensandbox', hint: `${HINT}${error.hint ? ` ${error.hint}` : ''}`, retryable: error.retryable, cause: error };
+    if (error.code === 'CONNECTION_FAILED') return new ConnectionFailedError(error.message, options);
+    if (error.code === 'BACKEND_ERROR') return new BackendError(error.message, options);
+    return error;
   }
 }
