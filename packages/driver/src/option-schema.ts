@@ -75,7 +75,12 @@ function issueText(issue: z.core.$ZodIssue, secret: boolean): string {
       return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}${got}.`;
     case 'invalid_format':
       return `${issue.message}${got}.`;
-    default:
+    case 'custom':
+    case 'invalid_element':
+    case 'invalid_key':
+    case 'invalid_union':
+    case 'not_multiple_of':
+    case 'unrecognized_keys':
       return issue.message.endsWith('.') ? issue.message : `${issue.message}.`;
   }
 }
@@ -135,7 +140,7 @@ function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   for (const key of path) s = s ? childOf(s, key) : undefined;
   if (!s) return [];
   const u = unwrap(s);
-  if (u instanceof z.ZodObject) return Object.keys(u.shape as object);
+  if (u instanceof z.ZodObject) return Object.keys(u.shape);
   if (u instanceof z.ZodUnion) for (const o of u.options as z.ZodType[]) if (unwrap(o) instanceof z.ZodObject) return Object.keys((unwrap(o) as z.ZodObject).shape);
   return [];
 }
@@ -170,7 +175,7 @@ export function optionRows(schema: z.ZodObject): OptionRow[] {
       rows.push({ name: `${prefix}${key}`, default: fallback, env: meta.env, secret: meta.secret === true });
     }
   };
-  visit(schema.shape as Record<string, z.ZodType>, '');
+  visit(schema.shape, '');
   return rows;
 }
 
