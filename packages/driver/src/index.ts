@@ -3,7 +3,9 @@ export { DriverSandbox, EXEC_DEADLINE_GRACE_MS, type CallOptions, type DriverSan
 export { FrontFs } from './front-fs';
 export { FrontProcesses } from './front-processes';
 export {
+  optionDefaultText,
   optionRows,
+  optionTableDrift,
   parseOptions,
   readmeOptionRows,
   redactSecretOptions,

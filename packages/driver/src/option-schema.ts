@@ -229,3 +229,35 @@ function splitRow(line: string): string[] {
     .split(/(?<!\\)\|/)
     .map((c) => c.trim());
 }
+
+/**
+ * The default column of an option as the README writes it (backticks aside): `env X, then <default>`,
+ * `env X`, `<default>` or `—`.
+ */
+export function optionDefaultText(row: OptionRow): string {
+  const parts = [row.env !== undefined ? `env ${row.env}` : undefined, row.default].filter((p): p is string => p !== undefined);
+  return parts.length > 0 ? parts.join(', then ') : '—';
+}
+
+/**
+ * Differences between a README's options table and the schema's rows: missing, extra or reordered
+ * option names, and defaults that differ (the README cell with backticks and a trailing
+ * parenthetical note removed, against {@link optionDefaultText}). Empty when they agree.
+ */
+export function optionTableDrift(markdown: string, rows: readonly OptionRow[]): string[] {
+  const readme = readmeOptionRows(markdown);
+  const problems: string[] = [];
+  const readmeNames = readme.map((r) => r.name);
+  const schemaNames = rows.map((r) => r.name);
+  for (const name of schemaNames) if (!readmeNames.includes(name)) problems.push(`README lacks option ${name}`);
+  for (const name of readmeNames) if (!schemaNames.includes(name)) problems.push(`README lists ${name}, which the schema does not have`);
+  if (problems.length === 0 && readmeNames.join() !== schemaNames.join()) problems.push(`README order ${readmeNames.join(', ')} differs from the schema's ${schemaNames.join(', ')}`);
+  for (const row of rows) {
+    const cell = readme.find((r) => r.name === row.name);
+    if (!cell) continue;
+    const written = cell.default.replace(/`/g, '').replace(/\s+\([^()]+\)$/, '').trim();
+    const expected = optionDefaultText(row);
+    if (written !== expected) problems.push(`README default of ${row.name} is ${JSON.stringify(written)}, the schema's is ${JSON.stringify(expected)}`);
+  }
+  return problems;
+}
