@@ -36,6 +36,7 @@ function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
   return typeof value;
 }
 
@@ -109,6 +110,12 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, con
     throw new InvalidArgumentError(`${context.label} option \`${key}\` is not a ${context.label} option.${known.length > 0 ? ` Known options: ${known.join(', ')}.` : ''}`, {
       backend: context.backend,
     });
+  }
+  if (issue.code === 'invalid_key') {
+    // A record key failed: name the record, not `record.<key>`.
+    const inner = issue.issues[0]?.message;
+    const text = inner !== undefined && !/^(Too|Invalid|Expected)/.test(inner) ? inner : 'has an invalid key';
+    throw new InvalidArgumentError(`${context.label} option \`${pathText(issue.path.slice(0, -1))}\` ${text}.`, { backend: context.backend });
   }
   const secret = isSecretPath(schema, issue.path);
   throw new InvalidArgumentError(`${context.label} option \`${pathText(issue.path)}\` ${issueText(issue, secret)}`, { backend: context.backend });

@@ -237,7 +237,7 @@ export const openSandboxOptionsSchema = z.strictObject({
     .strictObject({ disposeAction: z.enum(['kill', 'close']).default('kill'), autoRenew: z.boolean().default(true) })
     .optional()
     .meta(meta({ nested: true })),
-  retry: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional().meta(meta({ default: 'true' })),
+  retry: z.union([z.boolean(), z.record(z.string(), z.unknown())], { error: 'must be true, false or an object { attempts?, initialDelayMs?, maxDelayMs?, totalMs? }' }).optional().meta(meta({ default: 'true' })),
 });
 
 /** The options table of the README, derived from {@link openSandboxOptionsSchema}. */

@@ -214,7 +214,7 @@ describe.concurrent('kode-sandbox doctor', () => {
       const { code, report } = await runJson(['doctor', '--endpoint', shared.url]);
       expect(code).toBe(1);
       expect(outcomes(report)).toEqual({ endpoint: 'pass', 'api-key': 'pass', create: 'pass', inotify: 'pass', 'execd-direct': 'pass', isolation: 'fail', dispose: 'pass' });
-      expect(report.checks[5]!.detail).toMatch(/two sandboxes got the same execd endpoint 127\.0\.0\.1:\d+: the second sandbox's commands would run in the first/);
+      expect(report.checks[5]!.detail).toMatch(/two sandboxes got the same execd endpoint 127\.0\.0\.1:\d+(\/proxy\/44772)?: the second sandbox's commands would run in the first/);
       expect(adviceOf(report, 'isolation')).toContain('network_mode = "bridge"');
     } finally {
       await shared.close();

@@ -82,12 +82,14 @@ const COMMAND_FLAGS: Record<string, readonly string[]> = {
 };
 
 /** Usage text of the `kode-sandbox` bin. */
-export const USAGE = `Usage: kode-sandbox <command> [options]
+export const USAGE = `Usage: kode-sandbox doctor [options]
+       kode-sandbox list [--metadata k=v]... [--state <state>]... [--json]
+       kode-sandbox gc --metadata k=v [--older-than <duration>] [--dry-run] [--all]
 
 Commands:
   doctor    check that an OpenSandbox server is usable from this machine
   list      list the server's sandboxes (--metadata k=v, --state S to filter)
-  gc        kill sandboxes left behind: gc --metadata k=v [--older-than 1h] [--dry-run]
+  gc        kill sandboxes left behind
 
 kode-sandbox list [--metadata k=v]... [--state <state>]... [--json]
   Lists sandboxes with id, state, age, image and metadata. Sandboxes created by @kode/opensandbox
