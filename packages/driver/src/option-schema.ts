@@ -107,7 +107,7 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, con
   if (issue.code === 'unrecognized_keys') {
     const key = pathText([...issue.path, issue.keys[0] ?? '']);
     const known = knownKeys(schema, issue.path);
-    throw new InvalidArgumentError(`${context.label} option \`${key}\` is not a ${context.label} option.${known.length > 0 ? ` Known options: ${known.join(', ')}.` : ''}`, {
+    throw new InvalidArgumentError(`${context.label} option \`${key}\` is not ${/^[aeiou]/i.test(context.label) ? 'an' : 'a'} ${context.label} option.${known.length > 0 ? ` Known options: ${known.join(', ')}.` : ''}`, {
       backend: context.backend,
     });
   }

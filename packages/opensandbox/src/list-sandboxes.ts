@@ -1,5 +1,6 @@
 import { ConnectionConfig, SandboxManager, type SandboxInfo } from '@alibaba-group/opensandbox';
-import { InvalidArgumentError } from '@kode/core';
+import { parseOptions } from '@kode/driver';
+import { z } from 'zod';
 import { mapOpenSandboxError } from './map-error';
 import { resolveOptions } from './options';
 
@@ -36,14 +37,13 @@ const PAGE_SIZE = 100;
 /** Upper bound on pages, so a server that never ends its pagination cannot loop us forever. */
 const MAX_PAGES = 1000;
 
-function checkRecord(value: unknown, name: string): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError(`OpenSandbox.list: \`${name}\` must be an object of strings.`, { backend: 'opensandbox' });
-  for (const [k, v] of Object.entries(value)) {
-    if (k === '' || typeof v !== 'string') throw new InvalidArgumentError(`OpenSandbox.list: \`${name}.${k}\` must be a string with a non-empty key.`, { backend: 'opensandbox' });
-  }
-  return value as Record<string, string>;
-}
+const listOptionsSchema = z.strictObject({
+  endpoint: z.string().min(1).optional(),
+  apiKey: z.string().optional().meta({ secret: true }),
+  metadata: z.record(z.string().min(1, { error: 'must not have an empty key' }), z.string()).optional(),
+  states: z.array(z.string().min(1)).optional(),
+  requestTimeoutSeconds: z.number().gt(0).optional(),
+});
 
 /**
  * Lists the server's sandboxes (every page), optionally filtered by metadata (AND) and states
@@ -52,13 +52,7 @@ function checkRecord(value: unknown, name: string): Record<string, string> | und
  * @throws InvalidArgumentError for bad options @throws AuthenticationError, ConnectionFailedError, BackendError from the server
  */
 export async function listOpenSandboxes(options: OpenSandboxListOptions = {}): Promise<OpenSandboxListEntry[]> {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('OpenSandbox.list options must be an object.', { backend: 'opensandbox' });
-  const known = new Set(['endpoint', 'apiKey', 'metadata', 'states', 'requestTimeoutSeconds']);
-  for (const key of Object.keys(options)) if (!known.has(key)) throw new InvalidArgumentError(`OpenSandbox.list: unknown option \`${key}\` (known: ${[...known].join(', ')}).`, { backend: 'opensandbox' });
-  const metadata = checkRecord(options.metadata, 'metadata');
-  if (options.states !== undefined && (!Array.isArray(options.states) || !options.states.every((s) => typeof s === 'string' && s !== ''))) {
-    throw new InvalidArgumentError('OpenSandbox.list: `states` must be an array of non-empty strings.', { backend: 'opensandbox' });
-  }
+  const { metadata, states } = parseOptions(listOptionsSchema, options, { label: 'OpenSandbox.list', backend: 'opensandbox' });
   const resolved = resolveOptions({
     kind: 'opensandbox',
     endpoint: options.endpoint,
@@ -80,7 +74,7 @@ export async function listOpenSandboxes(options: OpenSandboxListOptions = {}): P
       try {
         response = await manager.listSandboxInfos({
           ...(metadata !== undefined && Object.keys(metadata).length > 0 ? { metadata } : {}),
-          ...(options.states !== undefined && options.states.length > 0 ? { states: options.states } : {}),
+          ...(states !== undefined && states.length > 0 ? { states } : {}),
           page,
           pageSize: PAGE_SIZE,
         });
