@@ -56,6 +56,14 @@ describe('OpenSandbox.list and creator metadata', () => {
     });
   });
 
+  it('uses label-safe creator values: the server refuses the package name itself as a value', async () => {
+    // Metadata follows Kubernetes label rules on the server (and the emulator): dots are fine in
+    // keys, but `@` and `/` are not allowed in values, hence `kode-opensandbox`.
+    const refused = new OpenSandbox(fixture.options({ metadata: { 'kode.sdk': '@kode/opensandbox' } }));
+    await expect(refused.init()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await refused.dispose();
+  });
+
   it('rejects bad list options without I/O', async () => {
     await expect(OpenSandbox.list({ endpoint: 'http://127.0.0.1:9', states: 'Running' as unknown as string[] })).rejects.toSatisfy(InvalidArgumentError.isInstance);
     await expect(OpenSandbox.list({ endpoint: 'http://127.0.0.1:9', metadata: { a: 1 } as unknown as Record<string, string> })).rejects.toThrow(/`metadata.a`/);
