@@ -237,7 +237,17 @@ export const openSandboxOptionsSchema = z.strictObject({
     .strictObject({ disposeAction: z.enum(['kill', 'close']).default('kill'), autoRenew: z.boolean().default(true) })
     .optional()
     .meta(meta({ nested: true })),
-  retry: z.union([z.boolean(), z.record(z.string(), z.unknown())], { error: 'must be true, false or an object { attempts?, initialDelayMs?, maxDelayMs?, totalMs? }' }).optional().meta(meta({ default: 'true' })),
+  // Ranges are checked by `resolveRetryPolicy` (shared by every backend).
+  retry: z
+    .union(
+      [
+        z.boolean(),
+        z.strictObject({ attempts: z.number().optional(), initialDelayMs: z.number().optional(), maxDelayMs: z.number().optional(), totalMs: z.number().optional() }),
+      ],
+      { error: 'must be true, false or an object { attempts?, initialDelayMs?, maxDelayMs?, totalMs? }' },
+    )
+    .optional()
+    .meta(meta({ default: 'true' })),
 });
 
 /** The options table of the README, derived from {@link openSandboxOptionsSchema}. */
@@ -249,7 +259,7 @@ export function openSandboxOptionRows(): OptionRow[] {
 type SchemaInput = z.input<typeof openSandboxOptionsSchema>;
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
 const interfaceMatchesSchema: SameKeys<Required<OpenSandboxOptions>, Required<SchemaInput>> = true;
-const interfaceAssignable: (o: OpenSandboxOptions) => SchemaInput = (o) => o as SchemaInput & OpenSandboxOptions;
+const interfaceAssignable: (o: OpenSandboxOptions) => SchemaInput = (o) => o;
 void interfaceMatchesSchema;
 void interfaceAssignable;
 
@@ -321,7 +331,7 @@ export function resolveOptions(input: unknown): ResolvedOpenSandboxOptions {
   }
   const watch = o.watch ?? { mode: 'polling', pollIntervalMs: DEFAULT_POLL_INTERVAL_MS };
   const lifecycle = o.lifecycle ?? { disposeAction: 'kill', autoRenew: true };
-  const retryOption = o.retry as boolean | RetryOptions | undefined;
+  const retryOption: boolean | RetryOptions | undefined = o.retry;
   return {
     apiKey,
     endpoint,
