@@ -3,6 +3,17 @@ export { DriverSandbox, EXEC_DEADLINE_GRACE_MS, type CallOptions, type DriverSan
 export { FrontFs } from './front-fs';
 export { configureTelemetry, traced, type SpanAttributes, type TelemetryOptions, type TraceRequest } from './telemetry';
 export { FrontProcesses } from './front-processes';
+export {
+  optionDefaultText,
+  optionRows,
+  optionTableDrift,
+  parseOptions,
+  readmeOptionRows,
+  redactSecretOptions,
+  secretOptionNames,
+  type OptionMeta,
+  type OptionRow,
+} from './option-schema';
 export { LifetimeKeeper, type LifetimeKeeperOptions } from './lifetime-keeper';
 export {
   DEFAULT_RETRY_POLICY,

@@ -13,6 +13,8 @@ export {
   DEFAULT_LOCAL_EXEC_TIMEOUT_MS,
   DEFAULT_LOCAL_WATCH_MODE,
   LOCAL_KIND,
+  localConfigSchema,
+  localOptionRows,
   type LocalSandboxConfig,
 } from './local-config';
 export { LocalDriver, localSandboxId } from './local-driver';

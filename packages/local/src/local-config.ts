@@ -1,6 +1,7 @@
 import { isAbsolute, resolve as resolveHostPath } from 'node:path';
-import { assertTimeMs, type BaseSandboxConfig, InvalidArgumentError, type WatchMode } from '@kode/core';
-import { checkEnv, checkTimeMs } from '@kode/driver';
+import { type BaseSandboxConfig, InvalidArgumentError, MAX_TIMER_MS, type WatchMode } from '@kode/core';
+import { checkEnv, optionRows, parseOptions, type OptionMeta, type OptionRow } from '@kode/driver';
+import { z } from 'zod';
 import { MIN_POLL_INTERVAL_MS } from '@kode/watch';
 import { NATIVE_WATCH_AVAILABLE } from './local-capabilities';
 
@@ -68,68 +69,69 @@ export interface ResolvedLocalConfig {
   sandboxId: string | undefined;
 }
 
-const WATCH_MODES: readonly WatchMode[] = ['native', 'polling', 'off'];
-const KNOWN_KEYS = new Set(['kind', 'workDir', 'allowPaths', 'env', 'execTimeoutMs', 'watch', 'sandboxId']);
-
-function fail(message: string): never {
-  throw new InvalidArgumentError(message, { backend: LOCAL_KIND });
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function checkPathString(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0) fail(`${name} must be a non-empty string.`);
-  if (value.includes('\0')) fail(`${name} must not contain a NUL byte.`);
-  return value;
-}
+const WATCH_MODES = ['native', 'polling', 'off'] as const satisfies readonly WatchMode[];
+const meta = (m: OptionMeta): OptionMeta => m;
+const pathString = z
+  .string()
+  .min(1)
+  .refine((p) => !p.includes('\0'), { error: 'must not contain a NUL byte' });
+const timeMs = (min: number) => z.number().int().min(min).max(MAX_TIMER_MS);
 
 /**
- * Validates a {@link LocalSandboxConfig} and applies defaults, without I/O.
+ * The schema of {@link LocalSandboxConfig}: types, bounds, unknown-key rejection, defaults, and
+ * per option its README default and secrecy (`.meta()`). `resolveLocalConfig` parses with it;
+ * the README options table is checked against {@link localOptionRows} by a test; `toConfig()`
+ * leaves out the options marked secret.
+ */
+export const localConfigSchema = z.strictObject({
+  kind: z.literal(LOCAL_KIND),
+  workDir: pathString.optional().meta(meta({ default: 'process.cwd()' })),
+  allowPaths: z.array(pathString).optional().meta(meta({ default: '[]' })),
+  env: z.record(z.string(), z.string()).optional().meta(meta({ default: '{}', secret: true })),
+  execTimeoutMs: timeMs(0).default(DEFAULT_LOCAL_EXEC_TIMEOUT_MS),
+  watch: z
+    .strictObject({
+      mode: z.enum(WATCH_MODES).optional().meta(meta({ default: "'native' if inotifywait is installed (Linux), else 'polling'" })),
+      pollIntervalMs: timeMs(MIN_POLL_INTERVAL_MS).optional().meta(meta({ default: '1000' })),
+    })
+    .optional()
+    .meta(meta({ nested: true })),
+  sandboxId: z.string().min(1).optional(),
+});
+
+/** The options table of the README, derived from {@link localConfigSchema}. */
+export function localOptionRows(): OptionRow[] {
+  return optionRows(localConfigSchema);
+}
+
+// The documented interface and the schema must describe the same options (compile-time check).
+type SchemaInput = z.input<typeof localConfigSchema>;
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
+const interfaceMatchesSchema: SameKeys<Required<LocalSandboxConfig>, Required<SchemaInput>> = true;
+const interfaceAssignable: (c: LocalSandboxConfig) => SchemaInput = (c) => c;
+void interfaceMatchesSchema;
+void interfaceAssignable;
+
+/**
+ * Validates a {@link LocalSandboxConfig} with {@link localConfigSchema} and applies defaults, without I/O.
  * @throws InvalidArgumentError naming the offending field
  */
 export function resolveLocalConfig(config: unknown): ResolvedLocalConfig {
-  if (!isPlainObject(config)) fail('LocalSandbox config must be an object with kind: \'local\'.');
-  if (config.kind !== LOCAL_KIND) fail(`LocalSandbox config needs kind: 'local', got ${JSON.stringify(config.kind)}.`);
-  for (const key of Object.keys(config)) {
-    if (!KNOWN_KEYS.has(key)) fail(`Unknown LocalSandbox option ${JSON.stringify(key)}; known options: ${[...KNOWN_KEYS].join(', ')}.`);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new InvalidArgumentError("LocalSandbox config must be an object with kind: 'local'.", { backend: LOCAL_KIND });
   }
-  const workDir = resolveHostPath(config.workDir === undefined ? process.cwd() : checkPathString(config.workDir, 'workDir'));
-
-  const allowPaths: string[] = [];
-  if (config.allowPaths !== undefined) {
-    if (!Array.isArray(config.allowPaths)) fail('allowPaths must be an array of paths.');
-    for (const [index, entry] of (config.allowPaths as unknown[]).entries()) {
-      const path = checkPathString(entry, `allowPaths[${index}]`);
-      allowPaths.push(isAbsolute(path) ? resolveHostPath(path) : resolveHostPath(workDir, path));
-    }
-  }
-
-  const env = checkEnv(config.env, { name: 'env', backend: LOCAL_KIND }) ?? {};
-  const execTimeoutMs = checkTimeMs(config.execTimeoutMs, { name: 'execTimeoutMs', backend: LOCAL_KIND }) ?? DEFAULT_LOCAL_EXEC_TIMEOUT_MS;
-
-  let watchMode = DEFAULT_LOCAL_WATCH_MODE;
-  let watchModeExplicit = false;
-  let pollIntervalMs: number | undefined;
-  if (config.watch !== undefined) {
-    if (!isPlainObject(config.watch)) fail('watch must be an object { mode?, pollIntervalMs? }.');
-    const { mode, pollIntervalMs: interval, ...rest } = config.watch;
-    const extra = Object.keys(rest);
-    if (extra.length > 0) fail(`Unknown watch option ${JSON.stringify(extra[0])}; known options: mode, pollIntervalMs.`);
-    if (mode !== undefined) {
-      if (!WATCH_MODES.includes(mode as WatchMode)) fail(`watch.mode must be one of ${WATCH_MODES.join(', ')}, got ${JSON.stringify(mode)}.`);
-      watchMode = mode as WatchMode;
-      watchModeExplicit = true;
-    }
-    assertTimeMs(interval, { name: 'watch.pollIntervalMs', min: MIN_POLL_INTERVAL_MS, backend: LOCAL_KIND });
-    pollIntervalMs = interval;
-  }
-
-  let sandboxId: string | undefined;
-  if (config.sandboxId !== undefined) {
-    if (typeof config.sandboxId !== 'string' || config.sandboxId === '') fail('sandboxId must be a non-empty string.');
-    sandboxId = config.sandboxId;
-  }
-  return { workDir, allowPaths, env, execTimeoutMs, watchMode, watchModeExplicit, pollIntervalMs, sandboxId };
+  const c = parseOptions(localConfigSchema, config, { label: 'LocalSandbox', backend: LOCAL_KIND });
+  const workDir = resolveHostPath(c.workDir ?? process.cwd());
+  const allowPaths = (c.allowPaths ?? []).map((path) => (isAbsolute(path) ? resolveHostPath(path) : resolveHostPath(workDir, path)));
+  const env = checkEnv(c.env, { name: 'env', backend: LOCAL_KIND }) ?? {};
+  return {
+    workDir,
+    allowPaths,
+    env,
+    execTimeoutMs: c.execTimeoutMs,
+    watchMode: c.watch?.mode ?? DEFAULT_LOCAL_WATCH_MODE,
+    watchModeExplicit: c.watch?.mode !== undefined,
+    pollIntervalMs: c.watch?.pollIntervalMs,
+    sandboxId: c.sandboxId,
+  };
 }

@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendError, type BaseSandboxConfig, FileNotFoundError, InvalidArgumentError, SandboxNotFoundError, type WatchConfig } from '@kode/core';
-import type { DriverExecRequest, DriverExecResult, DriverStartContext, SandboxDriverV1 } from '@kode/driver';
+import { redactSecretOptions, type DriverExecRequest, type DriverExecResult, type DriverStartContext, type SandboxDriverV1 } from '@kode/driver';
 import { errnoCode, mapHostError, mapLookupError } from './host-errors';
 import { LOCAL_CAPABILITIES } from './local-capabilities';
-import { LOCAL_KIND, type LocalSandboxConfig, type ResolvedLocalConfig } from './local-config';
+import { LOCAL_KIND, localConfigSchema, type LocalSandboxConfig, type ResolvedLocalConfig } from './local-config';
 import { LocalDriverFs } from './local-driver-fs';
 import { LocalDriverProcesses } from './local-driver-processes';
 import { LocalWatchPort } from './local-watch-port';
@@ -170,10 +170,11 @@ export class LocalDriver implements SandboxDriverV1 {
     const config: LocalSandboxConfig & Record<string, unknown> = { kind: LOCAL_KIND, workDir: this.workDir, execTimeoutMs: c.execTimeoutMs };
     if (Object.keys(watch).length > 0) config.watch = watch;
     if (c.allowPaths.length > 0) config.allowPaths = [...c.allowPaths];
-    if (options.includeSecrets && Object.keys(c.env).length > 0) config.env = { ...c.env };
+    if (Object.keys(c.env).length > 0) config.env = { ...c.env };
     const sandboxId = options.sandboxId ?? c.sandboxId;
     if (sandboxId !== undefined) config.sandboxId = sandboxId;
-    return config;
+    // Options marked secret in the schema (`env`) only with includeSecrets.
+    return redactSecretOptions(localConfigSchema, config, options);
   }
 
   #startedState(): Started {

@@ -106,6 +106,8 @@ export {
   type SandboxDriver,
   type SandboxDriverV1,
 } from '@kode/driver';
+export { killOpenSandbox, listOpenSandboxes, type OpenSandboxListEntry, type OpenSandboxListOptions } from './list-sandboxes';
+export { OpenSandboxNetworkPolicyControl, type NetworkPolicyPatch } from './network-policy';
 export { mapOpenSandboxError, OPEN_SANDBOX_HINTS, type OpenSandboxErrorContext } from './map-error';
 export { OpenSandbox, type OpenSandboxConfig } from './open-sandbox';
 export { OPEN_SANDBOX_CAPABILITIES, OpenSandboxDriver } from './opensandbox-driver';
@@ -114,9 +116,18 @@ export {
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_SANDBOX_TIMEOUT_MS,
   DEFAULT_WORK_DIR,
+  CREATOR_SDK,
+  CREATOR_SDK_KEY,
+  CREATOR_VERSION_KEY,
+  creatorMetadata,
   MIN_SANDBOX_TIMEOUT_MS,
+  openSandboxOptionRows,
+  openSandboxOptionsSchema,
   type OpenSandboxDisposeAction,
+  type OpenSandboxNetworkPolicy,
+  type OpenSandboxNetworkRule,
   type OpenSandboxOptions,
+  type OpenSandboxVolume,
 } from './options';
 
 /** The factory registration of this backend (done on import). */

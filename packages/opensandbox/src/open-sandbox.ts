@@ -1,5 +1,7 @@
 import type { Sandbox as SdkSandbox } from '@alibaba-group/opensandbox';
 import { DriverSandbox } from '@kode/driver';
+import { listOpenSandboxes, type OpenSandboxListEntry, type OpenSandboxListOptions } from './list-sandboxes';
+import { OpenSandboxNetworkPolicyControl } from './network-policy';
 import { OpenSandboxDriver } from './opensandbox-driver';
 import { resolveOptions, type OpenSandboxOptions } from './options';
 
@@ -29,6 +31,21 @@ export class OpenSandbox extends DriverSandbox {
   /** Always `'opensandbox'`. */
   declare readonly kind: 'opensandbox';
   readonly #driver: OpenSandboxDriver;
+  /**
+   * The egress policy of the running sandbox: `get()` and `patch({ egress })` through its egress
+   * sidecar. Only sandboxes created with a `networkPolicy` have one.
+   */
+  readonly networkPolicy: OpenSandboxNetworkPolicyControl;
+
+  /**
+   * Lists the server's sandboxes, filtered by `metadata` (every pair must match) and `states` (any
+   * of them), through the SDK's `SandboxManager`; every page is read. No sandbox is touched.
+   * Sandboxes this package created carry `kode.sdk: 'kode-opensandbox'` and `kode.version`.
+   * @throws InvalidArgumentError for bad options @throws AuthenticationError, ConnectionFailedError, BackendError from the server
+   */
+  static list(options: OpenSandboxListOptions = {}): Promise<OpenSandboxListEntry[]> {
+    return listOpenSandboxes(options);
+  }
 
   /**
    * Validates every option up front (no I/O). Environment fallbacks: `OPEN_SANDBOX_API_KEY`,
@@ -40,6 +57,7 @@ export class OpenSandbox extends DriverSandbox {
     const driver = new OpenSandboxDriver(resolved);
     super(driver, { retry: resolved.retry });
     this.#driver = driver;
+    this.networkPolicy = new OpenSandboxNetworkPolicyControl({ client: () => this.getClient(), toError: (error, where) => driver.toError(error, where) });
   }
 
   /** A JSON-safe config that restores this sandbox; `apiKey` and `env` only with `{ includeSecrets: true }`. */

@@ -1,4 +1,4 @@
-import { ConnectionConfig, Sandbox as SdkSandbox } from '@alibaba-group/opensandbox';
+import { ConnectionConfig, Sandbox as SdkSandbox, type NetworkPolicy, type Volume } from '@alibaba-group/opensandbox';
 import {
   BackendError,
   defineCapabilities,
@@ -16,7 +16,7 @@ import { exitCodeOf } from './exit-code';
 import { mapOpenSandboxError } from './map-error';
 import { OpenSandboxDriverFs } from './opensandbox-fs';
 import { OpenSandboxDriverProcesses } from './opensandbox-processes';
-import { toOpenSandboxConfig, type ResolvedOpenSandboxOptions } from './options';
+import { creatorMetadata, toOpenSandboxConfig, type ResolvedOpenSandboxOptions } from './options';
 import { RetryAfterTracker } from './retry-after';
 import { OpenSandboxWatchPort } from './watch-port';
 
@@ -123,9 +123,12 @@ export class OpenSandboxDriver implements SandboxDriverV1 {
               image: o.image,
               timeoutSeconds: Math.ceil(o.timeoutMs / 1000),
               ...(o.env !== undefined ? { env: o.env } : {}),
-              ...(o.metadata !== undefined ? { metadata: o.metadata } : {}),
+              // The creator labels let `OpenSandbox.list` / `kode-sandbox gc` find strays; the user's keys win.
+              metadata: { ...creatorMetadata(), ...o.metadata },
               ...(o.resource !== undefined ? { resource: o.resource } : {}),
-              ...(o.networkPolicy !== undefined ? { networkPolicy: o.networkPolicy } : {}),
+              ...(o.networkPolicy !== undefined ? { networkPolicy: o.networkPolicy as NetworkPolicy } : {}),
+              ...(o.volumes !== undefined ? { volumes: o.volumes as Volume[] } : {}),
+              ...(o.entrypoint !== undefined ? { entrypoint: o.entrypoint } : {}),
               ...health,
             });
     } catch (error) {

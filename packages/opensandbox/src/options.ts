@@ -1,5 +1,40 @@
 import { DEFAULT_EXEC_TIMEOUT_MS, InvalidArgumentError, MAX_TIMER_MS, normalizePosixPath, type BaseSandboxConfig, type WatchMode } from '@kode/core';
-import { checkEnv, resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '@kode/driver';
+import { checkEnv, optionRows, parseOptions, redactSecretOptions, resolveRetryPolicy, type OptionMeta, type OptionRow, type RetryOptions, type RetryPolicy } from '@kode/driver';
+import { z } from 'zod';
+import packageJson from '../package.json';
+
+/** One egress rule: allow or deny a domain (`'pypi.org'`, `'*.example.com'`). */
+export interface OpenSandboxNetworkRule {
+  action: 'allow' | 'deny';
+  /** FQDN or wildcard domain (IP/CIDR is not supported by the server's egress sidecar). */
+  target: string;
+}
+
+/** An egress network policy: the action when no rule matches (server default `'deny'`) and rules evaluated in order. */
+export interface OpenSandboxNetworkPolicy {
+  defaultAction?: 'allow' | 'deny';
+  egress?: OpenSandboxNetworkRule[];
+}
+
+/**
+ * A volume of a new sandbox (the SDK's `Volume` without OSSFS): exactly one of `host` (an
+ * absolute path on the server's host; the server may restrict which) or `pvc` (a named volume,
+ * `claimName`; on Docker a named volume, on Kubernetes a PersistentVolumeClaim).
+ */
+export interface OpenSandboxVolume {
+  /** Volume name, a DNS label (`[a-z0-9-]`, at most 63 characters), unique in the sandbox. */
+  name: string;
+  /** Host directory to mount. */
+  host?: { path: string };
+  /** Named volume / PersistentVolumeClaim to mount. */
+  pvc?: { claimName: string };
+  /** Absolute path in the sandbox where the volume appears. */
+  mountPath: string;
+  /** Mount read-only. Default `false`. */
+  readOnly?: boolean;
+  /** Relative path inside the volume to mount instead of its root. */
+  subPath?: string;
+}
 
 /** What `dispose()` does with the sandbox: `'kill'` deletes it then releases the client; `'close'` only releases the client. */
 export type OpenSandboxDisposeAction = 'close' | 'kill';
@@ -41,8 +76,12 @@ export interface OpenSandboxOptions extends BaseSandboxConfig {
   metadata?: Record<string, string>;
   /** Resource limits of the new sandbox, e.g. `{ cpu: '1', memory: '2Gi' }`. Default: the SDK's `{ cpu: '1', memory: '2Gi' }`. */
   resource?: Record<string, string>;
-  /** Egress network policy of the new sandbox, passed to the server as is (`{ defaultAction, egress: [...] }`). */
-  networkPolicy?: Record<string, unknown>;
+  /** Egress network policy of the new sandbox (`{ defaultAction, egress: [...] }`); read and change it later with `sandbox.networkPolicy`. Default: none (egress allowed). */
+  networkPolicy?: OpenSandboxNetworkPolicy;
+  /** Volumes mounted into the new sandbox: a host directory or a PVC (a named volume), read-only or not, optionally a `subPath` of it. */
+  volumes?: OpenSandboxVolume[];
+  /** Command the new sandbox's container runs (its main process). Default: the SDK's `['tail', '-f', '/dev/null']`. Must keep running, or the sandbox stops. */
+  entrypoint?: string[];
   /** Skip the execd health check after create/connect. Default `false`. */
   skipHealthCheck?: boolean;
   /** How long the health check may take, in seconds. Default 30. */
@@ -82,9 +121,12 @@ export interface ResolvedOpenSandboxOptions {
   requestTimeoutSeconds: number | undefined;
   useServerProxy: boolean;
   env: Record<string, string> | undefined;
+  /** The user's metadata (without the creator labels, which are added at create). */
   metadata: Record<string, string> | undefined;
   resource: Record<string, string> | undefined;
-  networkPolicy: Record<string, unknown> | undefined;
+  networkPolicy: OpenSandboxNetworkPolicy | undefined;
+  volumes: OpenSandboxVolume[] | undefined;
+  entrypoint: string[] | undefined;
   skipHealthCheck: boolean | undefined;
   readyTimeoutSeconds: number | undefined;
   healthCheckPollingInterval: number | undefined;
@@ -108,31 +150,118 @@ export const DEFAULT_IMAGE = 'ubuntu';
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 const MIN_POLL_INTERVAL_MS = 100;
 
-const KNOWN_KEYS = new Set([
-  'kind',
-  'apiKey',
-  'endpoint',
-  'domain',
-  'protocol',
-  'sandboxId',
-  'image',
-  'template',
-  'workDir',
-  'timeoutMs',
-  'execTimeoutMs',
-  'requestTimeoutSeconds',
-  'useServerProxy',
-  'env',
-  'metadata',
-  'resource',
-  'networkPolicy',
-  'skipHealthCheck',
-  'readyTimeoutSeconds',
-  'healthCheckPollingInterval',
-  'watch',
-  'lifecycle',
-  'retry',
-]);
+/**
+ * Metadata key naming the package that created a sandbox (value {@link CREATOR_SDK}). Server
+ * metadata follows Kubernetes label rules: keys may hold dots, values only `[A-Za-z0-9._-]`, so
+ * the package name `@kode/opensandbox` is written `kode-opensandbox`.
+ */
+export const CREATOR_SDK_KEY = 'kode.sdk';
+/** Metadata key holding the version of this package that created a sandbox. */
+export const CREATOR_VERSION_KEY = 'kode.version';
+/** Value of {@link CREATOR_SDK_KEY} on every sandbox this package creates: `@kode/opensandbox` in label characters. */
+export const CREATOR_SDK = 'kode-opensandbox';
+
+/**
+ * The creator labels this package adds to every sandbox it creates (unless the user's `metadata`
+ * sets the same keys): `{ 'kode.sdk': 'kode-opensandbox', 'kode.version': <package version> }`.
+ * The version is written in label characters (`+` becomes `_`, at most 63 characters).
+ */
+export function creatorMetadata(): Record<string, string> {
+  return { [CREATOR_SDK_KEY]: CREATOR_SDK, [CREATOR_VERSION_KEY]: packageJson.version.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 63) };
+}
+
+const meta = (m: OptionMeta): OptionMeta => m;
+const stringRecord = z.record(z.string().min(1, { error: 'must not have an empty key' }), z.string());
+const ruleSchema = z.strictObject({ action: z.enum(['allow', 'deny']), target: z.string().min(1) });
+const volumeSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a DNS label ([a-z0-9-], starting and ending with a letter or digit)' }).max(63),
+    host: z.strictObject({ path: z.string().startsWith('/', { error: 'must be an absolute path' }) }).optional(),
+    pvc: z.strictObject({ claimName: z.string().min(1) }).optional(),
+    mountPath: z.string().startsWith('/', { error: 'must be an absolute path' }),
+    readOnly: z.boolean().optional(),
+    subPath: z
+      .string()
+      .min(1)
+      .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), { error: 'must be a relative path that stays inside the volume' })
+      .optional(),
+  })
+  .refine((v) => (v.host === undefined) !== (v.pvc === undefined), { error: 'needs exactly one of `host` or `pvc`' });
+
+/**
+ * The schema of {@link OpenSandboxOptions}: types, bounds, unknown-key rejection, plain defaults
+ * (`.default()`), and per option its environment fallback, README default and secrecy
+ * (`.meta()`). `resolveOptions` parses with it; the README options table is checked against
+ * {@link openSandboxOptionRows} by a test.
+ */
+export const openSandboxOptionsSchema = z.strictObject({
+  kind: z.literal('opensandbox'),
+  apiKey: z.string().optional().meta(meta({ env: 'OPEN_SANDBOX_API_KEY', secret: true })),
+  endpoint: z.string().min(1).optional().meta(meta({ env: 'OPEN_SANDBOX_ENDPOINT' })),
+  domain: z.string().min(1).optional().meta(meta({ env: 'OPEN_SANDBOX_DOMAIN', default: "'localhost:8080'" })),
+  protocol: z.enum(['http', 'https']).optional().meta(meta({ default: "'http'" })),
+  sandboxId: z.string().min(1).optional(),
+  image: z.string().min(1).optional().meta(meta({ env: 'OPEN_SANDBOX_IMAGE', default: `'${DEFAULT_IMAGE}'` })),
+  template: z.string().min(1).optional(),
+  workDir: z
+    .string()
+    .min(1)
+    .startsWith('/', { error: 'must be an absolute path' })
+    .refine((p) => !p.includes('\0'), { error: 'must not contain a NUL byte' })
+    .default(DEFAULT_WORK_DIR),
+  timeoutMs: z.number().min(MIN_SANDBOX_TIMEOUT_MS).default(DEFAULT_SANDBOX_TIMEOUT_MS),
+  execTimeoutMs: z.number().int().min(0).max(MAX_TIMER_MS).default(DEFAULT_EXEC_TIMEOUT_MS),
+  requestTimeoutSeconds: z.number().gt(0).max(MAX_TIMER_MS / 1000).optional().meta(meta({ default: '30' })),
+  useServerProxy: z.boolean().default(false),
+  env: stringRecord.optional().meta(meta({ secret: true })),
+  metadata: stringRecord.optional().meta(meta({ default: `{ '${CREATOR_SDK_KEY}': '${CREATOR_SDK}', '${CREATOR_VERSION_KEY}': <version> }` })),
+  resource: stringRecord.optional().meta(meta({ default: "{ cpu: '1', memory: '2Gi' }" })),
+  networkPolicy: z.strictObject({ defaultAction: z.enum(['allow', 'deny']).optional(), egress: z.array(ruleSchema).optional() }).optional(),
+  volumes: z.array(volumeSchema).optional(),
+  entrypoint: z.array(z.string().min(1)).min(1).optional().meta(meta({ default: "['tail', '-f', '/dev/null']" })),
+  skipHealthCheck: z.boolean().optional().meta(meta({ default: 'false' })),
+  readyTimeoutSeconds: z.number().gt(0).max(MAX_TIMER_MS / 1000).optional().meta(meta({ default: '30' })),
+  healthCheckPollingInterval: z.number().min(1).max(MAX_TIMER_MS).optional().meta(meta({ default: '200' })),
+  watch: z
+    .strictObject({
+      mode: z.enum(['polling', 'native', 'off']).default('polling'),
+      pollIntervalMs: z
+        .number()
+        .min(MIN_POLL_INTERVAL_MS, { error: `must be at least ${MIN_POLL_INTERVAL_MS} (the minimum \`pollIntervalMs\`)` })
+        .max(MAX_TIMER_MS)
+        .default(DEFAULT_POLL_INTERVAL_MS),
+    })
+    .optional()
+    .meta(meta({ nested: true })),
+  lifecycle: z
+    .strictObject({ disposeAction: z.enum(['kill', 'close']).default('kill'), autoRenew: z.boolean().default(true) })
+    .optional()
+    .meta(meta({ nested: true })),
+  // Ranges are checked by `resolveRetryPolicy` (shared by every backend).
+  retry: z
+    .union(
+      [
+        z.boolean(),
+        z.strictObject({ attempts: z.number().optional(), initialDelayMs: z.number().optional(), maxDelayMs: z.number().optional(), totalMs: z.number().optional() }),
+      ],
+      { error: 'must be true, false or an object { attempts?, initialDelayMs?, maxDelayMs?, totalMs? }' },
+    )
+    .optional()
+    .meta(meta({ default: 'true' })),
+});
+
+/** The options table of the README, derived from {@link openSandboxOptionsSchema}. */
+export function openSandboxOptionRows(): OptionRow[] {
+  return optionRows(openSandboxOptionsSchema);
+}
+
+// The documented interface and the schema must describe the same options (compile-time check).
+type SchemaInput = z.input<typeof openSandboxOptionsSchema>;
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
+const interfaceMatchesSchema: SameKeys<Required<OpenSandboxOptions>, Required<SchemaInput>> = true;
+const interfaceAssignable: (o: OpenSandboxOptions) => SchemaInput = (o) => o;
+void interfaceMatchesSchema;
+void interfaceAssignable;
 
 function fail(field: string, message: string, hint?: string): never {
   throw new InvalidArgumentError(`OpenSandbox option \`${field}\` ${message}`, { backend: 'opensandbox', ...(hint ? { hint } : {}) });
@@ -143,54 +272,10 @@ function readEnv(name: string): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-function optionalString(options: Record<string, unknown>, field: string): string | undefined {
-  const value = options[field];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') fail(field, 'must be a non-empty string.');
-  return value;
-}
-
-function optionalBoolean(options: Record<string, unknown>, field: string): boolean | undefined {
-  const value = options[field];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') fail(field, `must be a boolean, got ${typeof value}.`);
-  return value;
-}
-
-function optionalNumber(options: Record<string, unknown>, field: string, rule: { min: number; max?: number; integer?: boolean; exclusiveMin?: boolean }): number | undefined {
-  const value = options[field];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(field, `must be a finite number, got ${JSON.stringify(value) ?? typeof value}.`);
-  if (rule.max !== undefined && value > rule.max) fail(field, `must be at most ${rule.max} (timers cannot wait longer than 2^31 - 1 ms), got ${value}.`);
-  if (rule.integer && !Number.isInteger(value)) fail(field, `must be an integer, got ${value}.`);
-  if (rule.exclusiveMin ? value <= rule.min : value < rule.min) fail(field, `must be ${rule.exclusiveMin ? 'greater than' : 'at least'} ${rule.min}, got ${value}.`);
-  return value;
-}
-
-function optionalStringRecord(options: Record<string, unknown>, field: string): Record<string, string> | undefined {
-  const value = options[field];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, 'must be an object of string values.');
-  for (const [key, v] of Object.entries(value)) {
-    if (key === '') fail(field, 'must not have an empty key.');
-    if (typeof v !== 'string') fail(`${field}.${key}`, `must be a string, got ${typeof v}.`);
-  }
-  return { ...(value as Record<string, string>) };
-}
-
-function plainObject(options: Record<string, unknown>, field: string): Record<string, unknown> | undefined {
-  const value = options[field];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, 'must be an object.');
-  return value as Record<string, unknown>;
-}
-
 /** Turns `endpoint` (full URL) or `domain` + `protocol` into a base URL. */
-function resolveEndpoint(options: Record<string, unknown>): { endpoint: string; protocol: 'http' | 'https' } {
-  const protocol = options.protocol;
-  if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') fail('protocol', `must be 'http' or 'https', got ${JSON.stringify(protocol)}.`);
-  const explicitEndpoint = optionalString(options, 'endpoint');
-  const domain = optionalString(options, 'domain');
+function resolveEndpoint(options: { endpoint?: string | undefined; domain?: string | undefined; protocol?: 'http' | 'https' | undefined }): { endpoint: string; protocol: 'http' | 'https' } {
+  const { protocol, domain } = options;
+  const explicitEndpoint = options.endpoint;
   const fromEnv = explicitEndpoint === undefined && domain === undefined ? readEnv('OPEN_SANDBOX_ENDPOINT') : undefined;
   const endpoint = explicitEndpoint ?? fromEnv;
   if (endpoint !== undefined) {
@@ -227,88 +312,63 @@ function trimBase(url: string): string {
 }
 
 /**
- * Validates `input` up front and applies environment fallbacks and defaults. Pure apart from
- * reading `process.env`. @throws InvalidArgumentError naming the offending field
+ * Validates `input` up front with {@link openSandboxOptionsSchema} and applies environment
+ * fallbacks and defaults. Pure apart from reading `process.env`.
+ * @throws InvalidArgumentError naming the offending field
  */
 export function resolveOptions(input: unknown): ResolvedOpenSandboxOptions {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new InvalidArgumentError('OpenSandbox options must be an object with `kind: \'opensandbox\'`.', { backend: 'opensandbox' });
+    throw new InvalidArgumentError("OpenSandbox options must be an object with `kind: 'opensandbox'`.", { backend: 'opensandbox' });
   }
-  const options = input as Record<string, unknown>;
-  if (options.kind !== 'opensandbox') fail('kind', `must be 'opensandbox', got ${JSON.stringify(options.kind)}.`);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_KEYS.has(key) && options[key] !== undefined) {
-      fail(key, `is not an OpenSandbox option. Known options: ${[...KNOWN_KEYS].join(', ')}.`);
-    }
+  // `undefined` values count as absent (as before the schema), so spreads of optional values work.
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const o = parseOptions(openSandboxOptionsSchema, defined, { label: 'OpenSandbox', backend: 'opensandbox' });
+
+  const apiKey = o.apiKey ?? readEnv('OPEN_SANDBOX_API_KEY');
+  const { endpoint, protocol } = resolveEndpoint(o);
+  if (o.image !== undefined && o.template !== undefined && o.image !== o.template) {
+    fail('template', `is an alias of \`image\` but differs from it (${JSON.stringify(o.template)} vs ${JSON.stringify(o.image)}).`, 'Pass only `image`.');
   }
-
-  const apiKeyOption = options.apiKey;
-  if (apiKeyOption !== undefined && typeof apiKeyOption !== 'string') fail('apiKey', 'must be a string.');
-  const apiKey = (apiKeyOption) ?? readEnv('OPEN_SANDBOX_API_KEY');
-
-  const { endpoint, protocol } = resolveEndpoint(options);
-  const sandboxId = optionalString(options, 'sandboxId');
-
-  const image = optionalString(options, 'image');
-  const template = optionalString(options, 'template');
-  if (image !== undefined && template !== undefined && image !== template) {
-    fail('template', `is an alias of \`image\` but differs from it (${JSON.stringify(template)} vs ${JSON.stringify(image)}).`, 'Pass only `image`.');
-  }
-
-  const workDir = optionalString(options, 'workDir') ?? DEFAULT_WORK_DIR;
-  if (!workDir.startsWith('/')) fail('workDir', `must be an absolute path, got ${JSON.stringify(workDir)}.`);
-  if (workDir.includes('\0')) fail('workDir', 'must not contain a NUL byte.');
-
-  const timeoutMs = optionalNumber(options, 'timeoutMs', { min: MIN_SANDBOX_TIMEOUT_MS }) ?? DEFAULT_SANDBOX_TIMEOUT_MS;
-  const execTimeoutMs = optionalNumber(options, 'execTimeoutMs', { min: 0, max: MAX_TIMER_MS, integer: true }) ?? DEFAULT_EXEC_TIMEOUT_MS;
-
-  const watch = plainObject(options, 'watch') ?? {};
-  for (const key of Object.keys(watch)) if (key !== 'mode' && key !== 'pollIntervalMs' && watch[key] !== undefined) fail(`watch.${key}`, 'is not a watch option (mode, pollIntervalMs).');
-  const mode = watch.mode ?? 'polling';
-  if (mode !== 'polling' && mode !== 'native' && mode !== 'off') fail('watch.mode', `must be 'native', 'polling' or 'off', got ${JSON.stringify(mode)}.`);
-  const pollIntervalMs = optionalNumber(watch, 'pollIntervalMs', { min: MIN_POLL_INTERVAL_MS, max: MAX_TIMER_MS }) ?? DEFAULT_POLL_INTERVAL_MS;
-
-  const lifecycle = plainObject(options, 'lifecycle') ?? {};
-  for (const key of Object.keys(lifecycle)) {
-    if (key !== 'disposeAction' && key !== 'autoRenew' && lifecycle[key] !== undefined) fail(`lifecycle.${key}`, 'is not a lifecycle option (disposeAction, autoRenew).');
-  }
-  const autoRenew = optionalBoolean(lifecycle, 'autoRenew');
-  const disposeAction = lifecycle.disposeAction ?? 'kill';
-  if (disposeAction !== 'kill' && disposeAction !== 'close') fail('lifecycle.disposeAction', `must be 'kill' or 'close', got ${JSON.stringify(disposeAction)}.`);
-
+  const watch = o.watch ?? { mode: 'polling', pollIntervalMs: DEFAULT_POLL_INTERVAL_MS };
+  const lifecycle = o.lifecycle ?? { disposeAction: 'kill', autoRenew: true };
+  const retryOption: boolean | RetryOptions | undefined = o.retry;
   return {
     apiKey,
     endpoint,
     protocol,
-    sandboxId,
-    image: image ?? template ?? readEnv('OPEN_SANDBOX_IMAGE') ?? DEFAULT_IMAGE,
-    workDir: normalizePosixPath(workDir),
-    timeoutMs,
-    execTimeoutMs,
-    requestTimeoutSeconds: optionalNumber(options, 'requestTimeoutSeconds', { min: 0, max: MAX_TIMER_MS / 1000, exclusiveMin: true }),
-    useServerProxy: optionalBoolean(options, 'useServerProxy') ?? false,
-    env: checkEnv(optionalStringRecord(options, 'env'), { name: 'OpenSandbox option env', backend: 'opensandbox' }),
-    metadata: optionalStringRecord(options, 'metadata'),
-    resource: optionalStringRecord(options, 'resource'),
-    networkPolicy: plainObject(options, 'networkPolicy'),
-    skipHealthCheck: optionalBoolean(options, 'skipHealthCheck'),
-    readyTimeoutSeconds: optionalNumber(options, 'readyTimeoutSeconds', { min: 0, max: MAX_TIMER_MS / 1000, exclusiveMin: true }),
-    healthCheckPollingInterval: optionalNumber(options, 'healthCheckPollingInterval', { min: 1, max: MAX_TIMER_MS }),
-    watch: { mode, pollIntervalMs },
-    disposeAction,
-    autoRenew: autoRenew ?? true,
-    retryOption: options.retry as boolean | RetryOptions | undefined,
-    retry: resolveRetryPolicy(options.retry as boolean | RetryOptions | undefined, 'opensandbox'),
+    sandboxId: o.sandboxId,
+    image: o.image ?? o.template ?? readEnv('OPEN_SANDBOX_IMAGE') ?? DEFAULT_IMAGE,
+    workDir: normalizePosixPath(o.workDir),
+    timeoutMs: o.timeoutMs,
+    execTimeoutMs: o.execTimeoutMs,
+    requestTimeoutSeconds: o.requestTimeoutSeconds,
+    useServerProxy: o.useServerProxy,
+    env: checkEnv(o.env, { name: 'OpenSandbox option env', backend: 'opensandbox' }),
+    metadata: o.metadata ? { ...o.metadata } : undefined,
+    resource: o.resource ? { ...o.resource } : undefined,
+    networkPolicy: o.networkPolicy ? structuredClone(o.networkPolicy) : undefined,
+    volumes: o.volumes ? structuredClone(o.volumes) : undefined,
+    entrypoint: o.entrypoint ? [...o.entrypoint] : undefined,
+    skipHealthCheck: o.skipHealthCheck,
+    readyTimeoutSeconds: o.readyTimeoutSeconds,
+    healthCheckPollingInterval: o.healthCheckPollingInterval,
+    watch: { mode: watch.mode, pollIntervalMs: watch.pollIntervalMs },
+    disposeAction: lifecycle.disposeAction,
+    autoRenew: lifecycle.autoRenew,
+    retryOption,
+    retry: resolveRetryPolicy(retryOption, 'opensandbox'),
   };
 }
 
 /**
  * The JSON-safe config that restores a sandbox: the options with the resolved `endpoint` and
- * `sandboxId`. `apiKey` and `env` (which often carries secrets) only with `includeSecrets`.
+ * `sandboxId`. Options marked secret in {@link openSandboxOptionsSchema} (`apiKey`, `env`, which
+ * often carries secrets) only with `includeSecrets`.
  */
 export function toOpenSandboxConfig(o: ResolvedOpenSandboxOptions, options: { includeSecrets: boolean; sandboxId: string | undefined }): BaseSandboxConfig & Record<string, unknown> {
   const config: Record<string, unknown> = {
     kind: 'opensandbox',
+    ...(o.apiKey !== undefined ? { apiKey: o.apiKey } : {}),
     endpoint: o.endpoint,
     ...(options.sandboxId !== undefined ? { sandboxId: options.sandboxId } : {}),
     image: o.image,
@@ -317,9 +377,12 @@ export function toOpenSandboxConfig(o: ResolvedOpenSandboxOptions, options: { in
     execTimeoutMs: o.execTimeoutMs,
     ...(o.requestTimeoutSeconds !== undefined ? { requestTimeoutSeconds: o.requestTimeoutSeconds } : {}),
     useServerProxy: o.useServerProxy,
+    ...(o.env !== undefined ? { env: { ...o.env } } : {}),
     ...(o.metadata !== undefined ? { metadata: { ...o.metadata } } : {}),
     ...(o.resource !== undefined ? { resource: { ...o.resource } } : {}),
-    ...(o.networkPolicy !== undefined ? { networkPolicy: JSON.parse(JSON.stringify(o.networkPolicy)) as Record<string, unknown> } : {}),
+    ...(o.networkPolicy !== undefined ? { networkPolicy: structuredClone(o.networkPolicy) } : {}),
+    ...(o.volumes !== undefined ? { volumes: structuredClone(o.volumes) } : {}),
+    ...(o.entrypoint !== undefined ? { entrypoint: [...o.entrypoint] } : {}),
     ...(o.skipHealthCheck !== undefined ? { skipHealthCheck: o.skipHealthCheck } : {}),
     ...(o.readyTimeoutSeconds !== undefined ? { readyTimeoutSeconds: o.readyTimeoutSeconds } : {}),
     ...(o.healthCheckPollingInterval !== undefined ? { healthCheckPollingInterval: o.healthCheckPollingInterval } : {}),
@@ -327,9 +390,5 @@ export function toOpenSandboxConfig(o: ResolvedOpenSandboxOptions, options: { in
     lifecycle: { disposeAction: o.disposeAction, ...(o.autoRenew ? {} : { autoRenew: false }) },
     ...(o.retryOption !== undefined ? { retry: JSON.parse(JSON.stringify(o.retryOption)) as unknown } : {}),
   };
-  if (options.includeSecrets) {
-    if (o.apiKey !== undefined) config.apiKey = o.apiKey;
-    if (o.env !== undefined) config.env = { ...o.env };
-  }
-  return config as BaseSandboxConfig & Record<string, unknown>;
+  return redactSecretOptions(openSandboxOptionsSchema, config, options) as BaseSandboxConfig & Record<string, unknown>;
 }

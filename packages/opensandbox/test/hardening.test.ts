@@ -131,10 +131,11 @@ describe('dispose', () => {
 
   it('dispose() during a running exec rejects that exec with DisposedError', async () => {
     const sandbox = await started();
-    const running = sandbox.exec('sleep 30');
+    // The handler is attached at once: exec may reject while dispose() is still being awaited.
+    const running = sandbox.exec('sleep 30').catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await sandbox.dispose();
-    expect(DisposedError.isInstance(await running.catch((e: unknown) => e))).toBe(true);
+    expect(DisposedError.isInstance(await running)).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InvalidArgumentError } from '@kode/core';
-import { parseCliArgs } from './args';
+import { parseCliArgs, parseDuration } from './args';
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -57,5 +57,40 @@ describe('parseCliArgs', () => {
     }
     expect(InvalidArgumentError.isInstance(caught)).toBe(true);
     expect((caught as Error).message).toContain(message);
+  });
+});
+
+describe('parseCliArgs list / gc', () => {
+  it('parses list and gc filters', () => {
+    expect(parseCliArgs(['list', '--endpoint', 'http://127.0.0.1:1', '--metadata', 'a=b', '--metadata', 'c=d=e', '--state', 'Running'])).toEqual({
+      kind: 'list',
+      settings: { endpoint: 'http://127.0.0.1:1', apiKey: undefined, metadata: { a: 'b', c: 'd=e' }, states: ['Running'], json: false },
+    });
+    expect(parseCliArgs(['gc', '--endpoint', 'http://127.0.0.1:1', '--metadata', 'a=b', '--older-than', '2d', '--dry-run'])).toMatchObject({
+      kind: 'gc',
+      settings: { metadata: { a: 'b' }, olderThanMs: 2 * 86_400_000, dryRun: true, all: false },
+    });
+    expect(parseCliArgs(['gc', '--endpoint', 'http://127.0.0.1:1', '--all'])).toMatchObject({ kind: 'gc', settings: { all: true, olderThanMs: undefined } });
+  });
+
+  it.each([
+    ['90s', 90_000],
+    ['30m', 1_800_000],
+    ['1h', 3_600_000],
+    ['1.5h', 5_400_000],
+    ['2d', 172_800_000],
+  ])('reads the duration %s', (text, ms) => {
+    expect(parseDuration(text, '--older-than')).toBe(ms);
+  });
+
+  it.each([
+    [['gc', '--endpoint', 'http://127.0.0.1:1'], 'gc needs at least one --metadata'],
+    [['gc', '--metadata', 'a=b', '--older-than', '1w'], '--older-than must be a duration'],
+    [['gc', '--metadata', 'a=b', '--older-than', '60'], '--older-than must be a duration'],
+    [['list', '--metadata', 'novalue'], '--metadata must be key=value'],
+    [['list', '--dry-run'], '--dry-run is not an option of `list`'],
+    [['doctor', '--metadata', 'a=b'], '--metadata is not an option of `doctor`'],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(message);
   });
 });

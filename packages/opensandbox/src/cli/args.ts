@@ -20,13 +20,89 @@ export interface DoctorSettings {
   json: boolean;
 }
 
+/** What `kode-sandbox list` lists. */
+export interface ListSettings {
+  /** Server base URL without a trailing `/v1`. */
+  endpoint: string;
+  /** API key, or `undefined`. Never printed. */
+  apiKey: string | undefined;
+  /** Metadata pairs every listed sandbox must carry (`--metadata k=v`, repeatable). */
+  metadata: Record<string, string>;
+  /** States to list (`--state Running`, repeatable); empty = every state. */
+  states: string[];
+  /** Print JSON instead of a table. */
+  json: boolean;
+}
+
+/** What `kode-sandbox gc` kills. */
+export interface GcSettings extends ListSettings {
+  /** Only sandboxes created longer ago than this many milliseconds (`--older-than 1h`). */
+  olderThanMs: number | undefined;
+  /** Print what would be killed, kill nothing. */
+  dryRun: boolean;
+  /** `--all`: allowed to run without a `--metadata` filter. */
+  all: boolean;
+}
+
 /** A parsed command line. */
-export type CliCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'doctor'; settings: DoctorSettings };
+export type CliCommand =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'doctor'; settings: DoctorSettings }
+  | { kind: 'list'; settings: ListSettings }
+  | { kind: 'gc'; settings: GcSettings };
+
+const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses a duration such as `90s`, `30m`, `1h`, `2d` or `1.5h` into milliseconds.
+ * @throws InvalidArgumentError for anything else (a bare number too: the unit is required)
+ */
+export function parseDuration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
+  if (!match) throw new InvalidArgumentError(`${flag} must be a duration such as 30m, 1h or 2d, got ${JSON.stringify(text)}.`, { hint: 'Units: s, m, h, d.' });
+  return Math.round(Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? 1000));
+}
+
+function parsePairs(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`--metadata must be key=value, got ${JSON.stringify(pair)}.`, { hint: 'Example: --metadata kode.sdk=kode-opensandbox' });
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The flags each command accepts (besides --help and --version). */
+const COMMAND_FLAGS: Record<string, readonly string[]> = {
+  doctor: ['endpoint', 'api-key', 'image', 'use-server-proxy', 'watch', 'json'],
+  list: ['endpoint', 'api-key', 'metadata', 'state', 'json'],
+  gc: ['endpoint', 'api-key', 'metadata', 'state', 'older-than', 'dry-run', 'all', 'json'],
+};
 
 /** Usage text of the `kode-sandbox` bin. */
 export const USAGE = `Usage: kode-sandbox doctor [options]
+       kode-sandbox list [--metadata k=v]... [--state <state>]... [--json]
+       kode-sandbox gc --metadata k=v [--older-than <duration>] [--dry-run] [--all]
 
-Checks, in order, that an OpenSandbox server is usable from this machine: the endpoint answers,
+Commands:
+  doctor    check that an OpenSandbox server is usable from this machine
+  list      list the server's sandboxes (--metadata k=v, --state S to filter)
+  gc        kill sandboxes left behind
+
+kode-sandbox list [--metadata k=v]... [--state <state>]... [--json]
+  Lists sandboxes with id, state, age, image and metadata. Sandboxes created by @kode/opensandbox
+  carry the metadata kode.sdk=kode-opensandbox and kode.version=<version>.
+
+kode-sandbox gc --metadata k=v [--metadata k=v]... [--older-than <duration>] [--state <state>]... [--dry-run]
+  Kills every sandbox matching all the filters and prints each one it killed. --older-than takes
+  30m, 1h, 2d (created longer ago than that). --dry-run prints what would be killed and kills
+  nothing. Without --metadata, gc refuses to run unless --all is given (it would kill every
+  sandbox on the server, other users' too). Exit code 1 when a kill failed.
+
+kode-sandbox doctor [options]
+  Checks, in order, that an OpenSandbox server is usable from this machine: the endpoint answers,
 the API key is accepted, a sandbox can be created from the image and disposed, inotifywait exists
 in it (needed only by watch.mode 'native'; otherwise a warning), its execd endpoint is reachable
 directly (otherwise use useServerProxy: true), and a second sandbox gets an execd of its own (a
@@ -34,19 +110,24 @@ Docker server in host network mode gives every sandbox the first one's). Exit co
 every check passes (warnings pass).
 
 Options:
+  --metadata <k=v>      (list, gc) only sandboxes with this metadata pair; repeatable (all must match)
+  --state <state>       (list, gc) only sandboxes in this state (Running, Paused, ...); repeatable
+  --older-than <dur>    (gc) only sandboxes created longer ago than this (30m, 1h, 2d)
+  --dry-run             (gc) print what would be killed, kill nothing
+  --all                 (gc) allow running without --metadata
   --endpoint <url>      Server URL (default: $OPEN_SANDBOX_ENDPOINT, then http://localhost:8080)
   --api-key <key>       API key (default: $OPEN_SANDBOX_API_KEY; prefer the variable, argv is visible to other users)
   --image <image>       Image of the test sandbox (default: $OPEN_SANDBOX_IMAGE, then ubuntu)
   --use-server-proxy    Your configuration sets useServerProxy: true (direct execd access is then optional)
   --watch <mode>        Your watch.mode: polling (default), native or off (only native needs inotifywait)
-  --json                Print a JSON report instead of step lines
+  --json                Print JSON instead of text
   -h, --help            Show this help
   -v, --version         Show the version
 `;
 
 /**
  * Parses `kode-sandbox` arguments (without `node` and the script path) with `node:util`
- * `parseArgs`, then applies the environment fallbacks (`OPEN_SANDBOX_ENDPOINT`,
+ * `parseArgs` (each command accepts only its own flags; `gc` needs a `--metadata` filter or `--all`), then applies the environment fallbacks (`OPEN_SANDBOX_ENDPOINT`,
  * `OPEN_SANDBOX_API_KEY`, `OPEN_SANDBOX_IMAGE`) and defaults exactly as `new OpenSandbox()` does.
  * Pure apart from reading `process.env`.
  * @throws InvalidArgumentError for an unknown command or flag, a missing value or a malformed endpoint
@@ -65,6 +146,11 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         'use-server-proxy': { type: 'boolean' },
         watch: { type: 'string' },
         json: { type: 'boolean' },
+        metadata: { type: 'string', multiple: true },
+        state: { type: 'string', multiple: true },
+        'older-than': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        all: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -77,14 +163,40 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (values.version) return { kind: 'version' };
   const [command, ...rest] = positionals;
   if (command === undefined) throw new InvalidArgumentError('Missing command.', { hint: 'Run `kode-sandbox doctor`, or `kode-sandbox --help`.' });
-  if (command !== 'doctor') throw new InvalidArgumentError(`Unknown command ${JSON.stringify(command)}.`, { hint: 'The only command is `doctor`.' });
+  const allowed = COMMAND_FLAGS[command];
+  if (allowed === undefined) throw new InvalidArgumentError(`Unknown command ${JSON.stringify(command)}.`, { hint: 'The commands are `doctor`, `list` and `gc`.' });
   if (rest.length > 0) throw new InvalidArgumentError(`Unexpected argument ${JSON.stringify(rest[0])}.`, { hint: 'Run `kode-sandbox --help`.' });
+  for (const flag of Object.keys(values)) {
+    if (!allowed.includes(flag) && flag !== 'help' && flag !== 'version') {
+      throw new InvalidArgumentError(`--${flag} is not an option of \`${command}\`.`, { hint: 'Run `kode-sandbox --help`.' });
+    }
+  }
+  if (command === 'list' || command === 'gc') {
+    const server = resolveServer(values.endpoint, values['api-key']);
+    const base: ListSettings = { ...server, metadata: parsePairs(values.metadata ?? []), states: values.state ?? [], json: values.json === true };
+    if (command === 'list') return { kind: 'list', settings: base };
+    const all = values.all === true;
+    if (!all && Object.keys(base.metadata).length === 0) {
+      throw new InvalidArgumentError('gc needs at least one --metadata k=v filter.', {
+        hint: 'Sandboxes made by @kode/opensandbox carry kode.sdk=kode-opensandbox. Pass --all to kill every matching sandbox on the server (other users\' too).',
+      });
+    }
+    return {
+      kind: 'gc',
+      settings: {
+        ...base,
+        olderThanMs: values['older-than'] !== undefined ? parseDuration(values['older-than'], '--older-than') : undefined,
+        dryRun: values['dry-run'] === true,
+        all,
+      },
+    };
+  }
   const watchMode = values.watch ?? 'polling';
   if (watchMode !== 'polling' && watchMode !== 'native' && watchMode !== 'off') {
     throw new InvalidArgumentError(`--watch must be polling, native or off, got ${JSON.stringify(watchMode)}.`, { hint: 'Run `kode-sandbox --help`.' });
   }
 
-  try {
+  return withFlagNames((): CliCommand => {
     const resolved = resolveOptions({
       kind: 'opensandbox',
       ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
@@ -103,6 +215,21 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         json: values.json === true,
       },
     };
+  });
+}
+
+/** The server address and key from flags, environment fallbacks and defaults (as `new OpenSandbox()`). */
+function resolveServer(endpoint: string | undefined, apiKey: string | undefined): { endpoint: string; apiKey: string | undefined } {
+  return withFlagNames(() => {
+    const resolved = resolveOptions({ kind: 'opensandbox', ...(endpoint !== undefined ? { endpoint } : {}), ...(apiKey !== undefined ? { apiKey } : {}) });
+    return { endpoint: resolved.endpoint, apiKey: resolved.apiKey === '' ? undefined : resolved.apiKey };
+  });
+}
+
+/** Runs `body`, renaming the backend's option names in its `InvalidArgumentError` to flags. */
+function withFlagNames<T>(body: () => T): T {
+  try {
+    return body();
   } catch (error) {
     if (InvalidArgumentError.isInstance(error)) {
       // The backend names its options (`endpoint`); name the flags too.
