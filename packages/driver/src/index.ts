@@ -1,6 +1,7 @@
 export { assertOptions, checkBoolean, checkCount, checkEnv, checkFunction, checkSignal, checkTimeMs } from './arguments';
 export { DriverSandbox, EXEC_DEADLINE_GRACE_MS, type CallOptions, type DriverSandboxOptions } from './driver-sandbox';
 export { FrontFs } from './front-fs';
+export { FrontFsStreams, streamTempPathFor } from './front-fs-streams';
 export { FrontProcesses } from './front-processes';
 export { LifetimeKeeper, type LifetimeKeeperOptions } from './lifetime-keeper';
 export {
@@ -23,6 +24,7 @@ export {
   type DriverFs,
   type DriverLifetime,
   type DriverProcesses,
+  type DriverReadStream,
   type DriverStartContext,
   type DriverStartRequest,
   type SandboxDriver,

@@ -9,6 +9,7 @@ import {
   relativePosixPath,
   resolveSandboxPath,
   selectGlobMatches,
+  UnsupportedCapabilityError,
   type DirEntry,
   type FileStat,
   type GlobOptions,
@@ -234,5 +235,15 @@ export class E2BFs implements SandboxFs {
       return Promise.reject(new InvalidArgumentError('fs.temp prefix must be a string without "/".', { backend: 'e2b' }));
     }
     return Promise.resolve(`/tmp/${prefix}${randomUUID()}`);
+  }
+
+  /** Not yet on E2B (`fs.streaming` is declared false). @throws UnsupportedCapabilityError */
+  readStream(): Promise<ReadableStream<Uint8Array>> {
+    return Promise.reject(new UnsupportedCapabilityError('The e2b backend does not support fs.streaming.', { backend: 'e2b', capability: 'fs.streaming' }));
+  }
+
+  /** Not yet on E2B (`fs.streaming` is declared false). @throws UnsupportedCapabilityError */
+  writeStream(): Promise<{ bytes: number }> {
+    return Promise.reject(new UnsupportedCapabilityError('The e2b backend does not support fs.streaming.', { backend: 'e2b', capability: 'fs.streaming' }));
   }
 }

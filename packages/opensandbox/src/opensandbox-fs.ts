@@ -1,8 +1,9 @@
 import type { FileInfo } from '@alibaba-group/opensandbox';
 import { BackendError, FileNotFoundError, InvalidArgumentError, quoteShellArg, type DirEntry, type FileStat, type FileType } from '@kode/core';
-import type { DriverFileList, DriverFs } from '@kode/driver';
+import type { DriverFileList, DriverFs, DriverReadStream } from '@kode/driver';
 import { runCommandStream } from './command-stream';
 import type { OpenSandboxContext } from './context';
+import { openDownloadStream } from './execd-files-stream';
 
 /** Depth passed to execd's `GET /directories/list` for a full walk. */
 export const FULL_WALK_DEPTH = 4096;
@@ -69,6 +70,50 @@ export class OpenSandboxDriverFs implements DriverFs {
       await sdk.files.writeFiles([{ path: target, data }]);
     } catch (error) {
       throw this.ctx.toError(error, { operation: `write ${target}`, path: target });
+    }
+  }
+
+  /**
+   * Opens a file for streaming: `getFileInfo` first (a missing path or a directory is refused
+   * before any byte, and gives the size), then one `GET /files/download` whose body is handed over
+   * as it arrives (memory O(chunk)); aborting `signal` closes the connection.
+   * @throws FileNotFoundError, InvalidArgumentError (a directory)
+   */
+  async openReadStream(target: string, options: { signal: AbortSignal }): Promise<DriverReadStream> {
+    const info = await this.info(target);
+    if (info.type === 'directory') throw new InvalidArgumentError(`Cannot read ${target}: it is a directory.`, { backend: 'opensandbox' });
+    try {
+      const stream = await openDownloadStream(this.ctx.client(), target, options.signal);
+      return typeof info.size === 'number' ? { stream, size: info.size } : { stream };
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      throw this.ctx.toError(error, { operation: `read ${target}`, path: target });
+    }
+  }
+
+  /**
+   * Streams `source` to `target` as one multipart `POST /files/upload` (the SDK's `writeFiles`
+   * streams an async iterable in Node: its body is pulled chunk by chunk, never collected); execd
+   * creates parent directories. The SDK takes no signal, so an abort ends the upload from the
+   * source side (the front's source throws) and rejects at once.
+   */
+  async writeStream(target: string, source: AsyncIterable<Uint8Array>, options: { signal: AbortSignal }): Promise<void> {
+    const sdk = this.ctx.client();
+    const upload = sdk.files.writeFiles([{ path: target, data: source }]);
+    let onAbort: () => void = () => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(options.signal.reason as Error);
+      if (options.signal.aborted) onAbort();
+      else options.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    upload.catch(() => undefined);
+    try {
+      await Promise.race([upload, aborted]);
+    } catch (error) {
+      if (options.signal.aborted) throw options.signal.reason;
+      throw this.ctx.toError(error, { operation: `write ${target}`, path: target });
+    } finally {
+      options.signal.removeEventListener('abort', onAbort);
     }
   }
 

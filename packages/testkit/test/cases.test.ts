@@ -8,14 +8,14 @@ import type { ConformanceCase, ConformanceTarget } from '../src/types';
 
 const allTrue: SandboxCapabilities = defineCapabilities({
   exec: { exactOutput: true, streaming: true },
-  fs: { binary: true, confined: true, symlinks: true },
+  fs: { binary: true, confined: true, symlinks: true, streaming: true },
   processes: { background: true, reconnect: true },
   watch: { native: true, polling: true },
   lifecycle: { restore: true, renew: false },
 });
 const remoteLike: SandboxCapabilities = defineCapabilities({
   exec: { exactOutput: false, streaming: true },
-  fs: { binary: true, confined: false, symlinks: true },
+  fs: { binary: true, confined: false, symlinks: true, streaming: true },
   processes: { background: false, reconnect: false },
   watch: { native: false, polling: true },
   lifecycle: { restore: true, renew: false },
