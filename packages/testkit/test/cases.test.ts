@@ -52,7 +52,8 @@ describe('conformance cases as data', () => {
       'watch.recursive-new-subdirectory', 'watch.not-yet-existing-file', 'watch.rename', 'watch.burst-200', 'watch.unwatch-stops-events',
       'watch.unwatch-during-burst', 'watch.dispose-closes-watches', 'watch.fallback', 'lifecycle.init-idempotent', 'lifecycle.dispose-idempotent',
       'lifecycle.use-after-dispose', 'lifecycle.use-before-init', 'lifecycle.to-config-restores', 'lifecycle.capabilities-frozen',
-      'lifecycle.capabilities-json', 'errors.unsupported.processes-background',
+      'lifecycle.capabilities-json', 'errors.unsupported.processes-background', 'fs.stream.round-trip', 'fs.stream.progress',
+      'fs.stream.abort-leaves-no-file', 'fs.stream.abort-read', 'fs.stream.not-found', 'errors.unsupported.fs-streaming',
     ];
     const ids = new Set(conformanceCases.map((c) => c.id));
     expect(required.filter((id) => !ids.has(id))).toEqual([]);
