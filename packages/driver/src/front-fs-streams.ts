@@ -231,19 +231,30 @@ async function* pullChunks(pull: {
 }): AsyncGenerator<Uint8Array> {
   const { source, signal, state, onProgress, backend } = pull;
   const input = openSource(source);
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason as Error);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  aborted.catch(() => undefined);
+  // One abort listener per pull, removed when the pull settles. (Racing every pull against one
+  // long-lived "aborted" promise would keep every chunk reachable from that promise's reactions.)
+  const nextOrAbort = (): Promise<IteratorResult<unknown>> =>
+    new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      input.next().then(
+        (result) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        (error: Error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
   let finished = false;
   try {
     for (;;) {
       let next: IteratorResult<unknown>;
       try {
-        next = await Promise.race([input.next(), aborted]);
+        next = await nextOrAbort();
       } catch (error) {
         if (!signal.aborted) state.sourceError = error;
         throw error;
@@ -264,7 +275,6 @@ async function* pullChunks(pull: {
       report(onProgress, { bytes: state.bytes });
     }
   } finally {
-    signal.removeEventListener('abort', onAbort);
     if (!finished) void input.close(signal.reason).catch(() => undefined);
   }
 }

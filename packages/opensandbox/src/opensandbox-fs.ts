@@ -3,7 +3,7 @@ import { BackendError, FileNotFoundError, InvalidArgumentError, quoteShellArg, t
 import type { DriverFileList, DriverFs, DriverReadStream } from '@kode/driver';
 import { runCommandStream } from './command-stream';
 import type { OpenSandboxContext } from './context';
-import { openDownloadStream } from './execd-files-stream';
+import { openDownloadStream, uploadStream } from './execd-files-stream';
 
 /** Depth passed to execd's `GET /directories/list` for a full walk. */
 export const FULL_WALK_DEPTH = 4096;
@@ -92,28 +92,16 @@ export class OpenSandboxDriverFs implements DriverFs {
   }
 
   /**
-   * Streams `source` to `target` as one multipart `POST /files/upload` (the SDK's `writeFiles`
-   * streams an async iterable in Node: its body is pulled chunk by chunk, never collected); execd
-   * creates parent directories. The SDK takes no signal, so an abort ends the upload from the
-   * source side (the front's source throws) and rejects at once.
+   * Streams `source` to `target` as one multipart `POST /files/upload` over the SDK's base URL and
+   * headers with backpressure (memory O(chunk); see `uploadStream`); execd creates parent
+   * directories. Aborting `signal` destroys the request.
    */
   async writeStream(target: string, source: AsyncIterable<Uint8Array>, options: { signal: AbortSignal }): Promise<void> {
-    const sdk = this.ctx.client();
-    const upload = sdk.files.writeFiles([{ path: target, data: source }]);
-    let onAbort: () => void = () => undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(options.signal.reason as Error);
-      if (options.signal.aborted) onAbort();
-      else options.signal.addEventListener('abort', onAbort, { once: true });
-    });
-    upload.catch(() => undefined);
     try {
-      await Promise.race([upload, aborted]);
+      await uploadStream({ sdk: this.ctx.client(), path: target, source, signal: options.signal });
     } catch (error) {
       if (options.signal.aborted) throw options.signal.reason;
       throw this.ctx.toError(error, { operation: `write ${target}`, path: target });
-    } finally {
-      options.signal.removeEventListener('abort', onAbort);
     }
   }
 
