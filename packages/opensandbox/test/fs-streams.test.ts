@@ -76,6 +76,7 @@ describe('fs streams', () => {
     const boom = new Error('source broke');
     async function* source(): AsyncGenerator<Uint8Array> {
       yield new Uint8Array(64 * 1024);
+      await Promise.resolve();
       throw boom;
     }
     await expect(sandbox.fs.writeStream('broken.bin', source())).rejects.toBe(boom);
