@@ -92,6 +92,7 @@ export class FrontFsStreams {
     if (open === undefined) throw this.#missing('openReadStream');
     if (signal?.aborted) throw signal.reason;
     const transfer = new AbortController();
+    this.#ctx.disposing?.throwIfAborted();
     const opened = await this.#ctx.call(`readStream ${target}`, () => open(target, { signal: transfer.signal }), { idempotent: true, signal });
     const reader = opened.stream.getReader();
     const totalBytes = opened.size;
@@ -103,16 +104,21 @@ export class FrontFsStreams {
     const settle = (): void => {
       settled = true;
       signal?.removeEventListener('abort', onAbort);
+      this.#ctx.disposing?.removeEventListener('abort', onDispose);
       finish();
     };
-    const onAbort = (): void => {
+    const disposing = this.#ctx.disposing;
+    const stop = (reason: unknown): void => {
       if (settled) return;
       settle();
-      transfer.abort(signal?.reason);
-      output?.error(signal?.reason);
-      reader.cancel(signal?.reason).catch(() => undefined);
+      transfer.abort(reason);
+      output?.error(reason);
+      reader.cancel(reason).catch(() => undefined);
     };
+    const onAbort = (): void => stop(signal?.reason);
+    const onDispose = (): void => stop(disposing?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    disposing?.addEventListener('abort', onDispose, { once: true });
     const secrets = driver.secrets;
     return new ReadableStream<Uint8Array>(
       {
@@ -170,8 +176,12 @@ export class FrontFsStreams {
 
     const temp = streamTempPathFor(target);
     const transfer = new AbortController();
+    const disposing = this.#ctx.disposing;
     const onAbort = (): void => transfer.abort(signal?.reason);
+    const onDispose = (): void => transfer.abort(disposing?.reason);
+    disposing?.throwIfAborted();
     signal?.addEventListener('abort', onAbort, { once: true });
+    disposing?.addEventListener('abort', onDispose, { once: true });
     const state = { bytes: 0, sourceError: undefined as unknown };
     try {
       await this.#ctx.busy(() =>
@@ -180,15 +190,18 @@ export class FrontFsStreams {
         }),
       );
       if (signal?.aborted) throw signal.reason;
+      disposing?.throwIfAborted();
       await this.#ctx.call(`writeStream ${target}`, () => driver.fs.rename(temp, target));
       return { bytes: state.bytes };
     } catch (error) {
       transfer.abort(error);
       await driver.fs.remove(temp, { type: 'file' }).catch(() => undefined);
       if (signal?.aborted) throw signal.reason;
+      if (disposing?.aborted) throw disposing.reason;
       throw state.sourceError ?? error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      disposing?.removeEventListener('abort', onDispose);
     }
   }
 

@@ -1,6 +1,6 @@
 import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PathOutsideSandboxError } from '@kode/core';
+import { DisposedError, PathOutsideSandboxError } from '@kode/core';
 import { describe, expect, it } from 'vitest';
 import { openSandbox, tempDir } from '../test/local-fixtures';
 
@@ -71,5 +71,26 @@ describe('LocalSandbox fs streams', () => {
     });
     await sandbox.fs.writeStream('sub/dir/t.txt', source);
     expect(await text(await sandbox.fs.readStream('sub/dir/t.txt'))).toBe('héllo wörld');
+  });
+
+  it('dispose() during a write or a read stops both with DisposedError; nothing is left at the path', async () => {
+    const sandbox = await openSandbox();
+    await writeFile(join(sandbox.workDir, 'r.bin'), new Uint8Array(4 * 1024 * 1024));
+    const reader = (await sandbox.fs.readStream('r.bin')).getReader();
+    expect((await reader.read()).done).toBe(false);
+    let started: () => void = () => undefined;
+    const sentOne = new Promise<void>((resolve) => (started = resolve));
+    async function* source(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array(1024);
+      started();
+      await new Promise(() => undefined);
+    }
+    const writing = sandbox.fs.writeStream('w.bin', source());
+    writing.catch(() => undefined);
+    await sentOne;
+    await sandbox.dispose();
+    await expect(writing).rejects.toSatisfy((e) => DisposedError.isInstance(e));
+    await expect(reader.read()).rejects.toSatisfy((e) => DisposedError.isInstance(e));
+    expect((await readdir(sandbox.workDir)).sort()).toEqual(['r.bin']);
   });
 });
