@@ -18,7 +18,7 @@ import { HostFs, hostWatchPort } from './host-fs';
  */
 export const EXAMPLE_CAPABILITIES: SandboxCapabilities = defineCapabilities({
   exec: { exactOutput: true, streaming: true },
-  fs: { binary: true, confined: false, symlinks: true },
+  fs: { binary: true, confined: false, symlinks: true, streaming: false },
   processes: { background: false, reconnect: false },
   watch: { native: false, polling: true },
   lifecycle: { restore: false, renew: false },

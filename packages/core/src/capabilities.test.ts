@@ -4,7 +4,7 @@ import { UnsupportedCapabilityError } from './errors/error-classes';
 
 const input: SandboxCapabilities = {
   exec: { exactOutput: true, streaming: true },
-  fs: { binary: true, confined: false, symlinks: true },
+  fs: { binary: true, confined: false, symlinks: true, streaming: true },
   processes: { background: true, reconnect: false },
   watch: { native: false, polling: true },
   lifecycle: { restore: true, renew: false },

@@ -23,6 +23,11 @@ export interface SandboxCapabilities {
     readonly confined: boolean;
     /** True when symbolic links exist in the sandbox's file system and `stat` reports them. */
     readonly symlinks: boolean;
+    /**
+     * True when `fs.readStream`/`fs.writeStream` move a file in chunks, holding O(chunk) memory,
+     * with progress and abort, and a write shows up at its path only once complete (docs/contract.md).
+     */
+    readonly streaming: boolean;
   };
   readonly processes: {
     /** True when `sandbox.processes` runs background work. */

@@ -61,6 +61,33 @@ export interface GlobOptions {
   limit?: number;
 }
 
+/** What a streaming transfer reports through `onProgress`. */
+export interface StreamProgress {
+  /** Bytes moved so far. */
+  bytes: number;
+  /** The file's size in bytes when known (a read of a file whose size the backend reported); otherwise absent. */
+  totalBytes?: number;
+}
+
+/** Options of {@link SandboxFs.readStream}. */
+export interface ReadStreamOptions {
+  /** Aborting it errors the stream with `signal.reason` and releases the transfer. */
+  signal?: AbortSignal;
+  /** Called after each chunk the caller pulled, with the bytes read so far. A throwing callback is ignored. */
+  onProgress?: (progress: StreamProgress) => void;
+}
+
+/** Options of {@link SandboxFs.writeStream}. */
+export interface WriteStreamOptions {
+  /** Aborting it rejects with `signal.reason`; nothing is left at the target path (an existing file stays as it was). */
+  signal?: AbortSignal;
+  /** Called after each chunk sent, with the bytes written so far. A throwing callback is ignored. */
+  onProgress?: (progress: StreamProgress) => void;
+}
+
+/** Bytes for {@link SandboxFs.writeStream}: a web `ReadableStream` or any (async) iterable of chunks, e.g. a Node `Readable`. */
+export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
 /**
  * Files of a sandbox. Relative paths resolve against `workDir`; a missing path raises
  * `FileNotFoundError`; writes create parent directories.
@@ -98,4 +125,18 @@ export interface SandboxFs {
    * path itself does not yet. Default prefix `'tmp-'`.
    */
   temp(prefix?: string): Promise<string>;
+  /**
+   * Reads a file as a stream of chunks, holding O(chunk) memory whatever the file's size
+   * (capability `fs.streaming`). The caller owns the stream: cancel it to stop early.
+   * @throws UnsupportedCapabilityError, FileNotFoundError, InvalidArgumentError (a directory)
+   */
+  readStream(path: string, options?: ReadStreamOptions): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * Writes (replaces) a file from a stream of chunks, creating parent directories, holding O(chunk)
+   * memory (capability `fs.streaming`). The data goes to a temporary name next to `path` that is
+   * renamed over it at the end, so `path` never holds a partial file; on abort or failure the
+   * temporary file is removed. Not retried (a stream cannot be replayed). Resolves with the byte count.
+   * @throws UnsupportedCapabilityError, InvalidArgumentError (a directory at `path`, a chunk that is not a `Uint8Array`)
+   */
+  writeStream(path: string, source: ByteSource, options?: WriteStreamOptions): Promise<{ bytes: number }>;
 }

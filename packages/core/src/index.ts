@@ -33,7 +33,20 @@ export {
   type ExecOptions,
   type ExecResult,
 } from './exec';
-export type { DirEntry, FileStat, FileType, GlobOptions, ListOptions, MkdirOptions, RmOptions, SandboxFs } from './fs';
+export type {
+  ByteSource,
+  DirEntry,
+  FileStat,
+  FileType,
+  GlobOptions,
+  ListOptions,
+  MkdirOptions,
+  ReadStreamOptions,
+  RmOptions,
+  SandboxFs,
+  StreamProgress,
+  WriteStreamOptions,
+} from './fs';
 export {
   normalizeGlobPattern,
   selectGlobMatches,

@@ -12,7 +12,7 @@ class RecordingSandbox implements Partial<Sandbox> {
   readonly lifecycle = new SandboxLifecycle('recording');
   readonly capabilities = defineCapabilities({
     exec: { exactOutput: true, streaming: false },
-    fs: { binary: false, confined: false, symlinks: false },
+    fs: { binary: false, confined: false, symlinks: false, streaming: false },
     processes: { background: false, reconnect: false },
     watch: { native: false, polling: false },
     lifecycle: { restore: false, renew: false },

@@ -72,6 +72,8 @@ export interface FrontContext {
   call<T>(operation: string, run: () => Promise<T>, options?: CallOptions): Promise<T>;
   /** Runs `run` as work in progress for the lifetime keeper. */
   busy<T>(run: () => Promise<T>): Promise<T>;
+  /** Aborted (with a `DisposedError`) when `dispose()` starts: long transfers stop on it. */
+  readonly disposing?: AbortSignal;
 }
 
 /**
@@ -128,6 +130,7 @@ export class DriverSandbox implements Sandbox {
       assertUsable: () => this.#assertUsable(),
       call: (operation, run, callOptions) => this.#call(operation, run, callOptions),
       busy: (run) => this.#busy(run),
+      disposing: this.#running.signal,
     };
     this.#trace = { backend: driver.kind, sandboxId: () => this.#sandboxId, secrets: driver.secrets };
     this.fs = traceFs(new FrontFs(context), this.#trace);

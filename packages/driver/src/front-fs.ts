@@ -13,10 +13,14 @@ import {
   type MkdirOptions,
   type RmOptions,
   type SandboxFs,
+  type ByteSource,
+  type ReadStreamOptions,
+  type WriteStreamOptions,
 } from '@kode/core';
 import picomatch from 'picomatch';
 import { assertOptions, checkBoolean, checkCount } from './arguments';
 import type { FrontContext } from './driver-sandbox';
+import { FrontFsStreams } from './front-fs-streams';
 
 const byPath = (a: DirEntry, b: DirEntry): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
@@ -31,10 +35,12 @@ function randomHex(bytes: number): string {
  */
 export class FrontFs implements SandboxFs {
   readonly #ctx: FrontContext;
+  readonly #streams: FrontFsStreams;
 
   /** @internal built by `DriverSandbox` */
   constructor(context: FrontContext) {
     this.#ctx = context;
+    this.#streams = new FrontFsStreams(context, (path, operation, entryItself) => this.#target(path, operation, entryItself));
   }
 
   /** Absolute sandbox path for `path` (relative paths join `workDir`). Pure. @throws InvalidArgumentError for an empty path or one with NUL */
@@ -199,6 +205,23 @@ export class FrontFs implements SandboxFs {
     }
     this.#ctx.assertUsable();
     return Promise.resolve(`${this.#ctx.driver.fs.tempDir()}/${prefix}${Date.now().toString(36)}-${randomHex(6)}`);
+  }
+
+  /**
+   * Reads a file as a stream of chunks in O(chunk) memory, with progress and abort (capability `fs.streaming`).
+   * @throws UnsupportedCapabilityError, FileNotFoundError, InvalidArgumentError (a directory)
+   */
+  readStream(path: string, options?: ReadStreamOptions): Promise<ReadableStream<Uint8Array>> {
+    return this.#streams.readStream(path, options);
+  }
+
+  /**
+   * Writes a file from a stream of chunks in O(chunk) memory; `path` only ever holds the old or the
+   * complete new content (capability `fs.streaming`). Never retried.
+   * @throws UnsupportedCapabilityError, InvalidArgumentError (a directory at `path`, a bad chunk)
+   */
+  writeStream(path: string, source: ByteSource, options?: WriteStreamOptions): Promise<{ bytes: number }> {
+    return this.#streams.writeStream(path, source, options);
   }
 
   async #statTarget(target: string): Promise<FileStat> {

@@ -2,6 +2,7 @@ export { assertOptions, checkBoolean, checkCount, checkEnv, checkFunction, check
 export { DriverSandbox, EXEC_DEADLINE_GRACE_MS, type CallOptions, type DriverSandboxOptions } from './driver-sandbox';
 export { FrontFs } from './front-fs';
 export { configureTelemetry, traced, type SpanAttributes, type TelemetryOptions, type TraceRequest } from './telemetry';
+export { FrontFsStreams, streamTempPathFor } from './front-fs-streams';
 export { FrontProcesses } from './front-processes';
 export {
   optionDefaultText,
@@ -35,6 +36,7 @@ export {
   type DriverFs,
   type DriverLifetime,
   type DriverProcesses,
+  type DriverReadStream,
   type DriverStartContext,
   type DriverStartRequest,
   type SandboxDriver,

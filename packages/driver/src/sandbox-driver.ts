@@ -112,6 +112,28 @@ export interface DriverFs {
   confine?(path: string, options: { followFinal: boolean }): Promise<void>;
   /** Lexical form of `confine` for `fs.isInside`; default `true`. */
   isInside?(path: string): boolean;
+  /**
+   * Present when `capabilities.fs.streaming`: opens a file for reading in chunks, holding O(chunk)
+   * memory. Resolves once the file is open, so a missing path (`FileNotFoundError`) or a directory
+   * (`InvalidArgumentError`) is raised before any byte; `size` when the backend knows it. Aborting
+   * `signal` errors the stream; the front cancels it when the caller stops early.
+   */
+  openReadStream?(path: string, options: { signal: AbortSignal }): Promise<DriverReadStream>;
+  /**
+   * Present when `capabilities.fs.streaming`: writes `source` to `path` (a fresh temporary name the
+   * front picked next to the target; it renames it and removes it on failure), creating parent
+   * directories, pulling one chunk at a time. Rejects when `source` throws or `signal` aborts; may
+   * leave a partial file at `path`. Never retried.
+   */
+  writeStream?(path: string, source: AsyncIterable<Uint8Array>, options: { signal: AbortSignal }): Promise<void>;
+}
+
+/** What {@link DriverFs.openReadStream} opened. */
+export interface DriverReadStream {
+  /** The file's bytes; the front reads it to the end or cancels it. */
+  stream: ReadableStream<Uint8Array>;
+  /** The file's size in bytes, when known. */
+  size?: number;
 }
 
 /** What {@link DriverProcesses.start} runs (validated and resolved by the front). */

@@ -7,7 +7,7 @@ import { defineCapabilities, type SandboxCapabilities } from '@kode/core';
  */
 export const E2B_CAPABILITIES: SandboxCapabilities = defineCapabilities({
   exec: { exactOutput: true, streaming: true },
-  fs: { binary: true, confined: false, symlinks: true },
+  fs: { binary: true, confined: false, symlinks: true, streaming: false },
   processes: { background: true, reconnect: true },
   watch: { native: true, polling: true },
   lifecycle: { restore: true, renew: true },

@@ -70,6 +70,10 @@ function declareAbsent(sandbox: Sandbox, options: ConformanceSandboxOptions, pat
           write: async (p: string, data: string | Uint8Array) => (typeof data === 'string' ? sandbox.fs.write(p, data) : refuse()),
         }),
       });
+    case 'fs.streaming':
+      return proxy(base, {
+        fs: proxy(sandbox.fs, { readStream: () => Promise.resolve().then(refuse), writeStream: () => Promise.resolve().then(refuse) }),
+      });
     case 'processes.background':
       return proxy(base, { processes: proxy(sandbox.processes, { start: () => Promise.resolve().then(refuse), list: () => Promise.resolve().then(refuse) }) });
     case 'watch.native':
@@ -92,7 +96,7 @@ function targetDeclaringAbsent(path: CapabilityPath, enforce: boolean): Conforma
   return { ...local, name: `local declaring ${path} absent`, create: async (options) => declareAbsent(await local.create(options), options, path, enforce) };
 }
 
-const PROBED: readonly CapabilityPath[] = ['exec.streaming', 'fs.binary', 'processes.background', 'watch.native', 'watch.polling', 'lifecycle.restore'];
+const PROBED: readonly CapabilityPath[] = ['exec.streaming', 'fs.binary', 'fs.streaming', 'processes.background', 'watch.native', 'watch.polling', 'lifecycle.restore'];
 
 describe('errors.unsupported.* run and decide on a backend declaring a capability absent', () => {
   for (const path of PROBED) {

@@ -29,7 +29,7 @@ export const NATIVE_WATCH_AVAILABLE: boolean = process.platform === 'linux' && h
  */
 export const LOCAL_CAPABILITIES: SandboxCapabilities = defineCapabilities({
   exec: { exactOutput: true, streaming: true },
-  fs: { binary: true, confined: true, symlinks: true },
+  fs: { binary: true, confined: true, symlinks: true, streaming: true },
   processes: { background: true, reconnect: false },
   watch: { native: NATIVE_WATCH_AVAILABLE, polling: true },
   lifecycle: { restore: true, renew: false },

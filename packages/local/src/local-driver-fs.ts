@@ -1,13 +1,16 @@
 import { type Dirent, type Stats } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type DirEntry, type FileStat, type FileType, InvalidArgumentError } from '@kode/core';
-import type { DriverFileList, DriverFilesHint, DriverFs } from '@kode/driver';
+import type { DriverFileList, DriverFilesHint, DriverFs, DriverReadStream } from '@kode/driver';
 import { listRegularFiles } from './glob-walk';
 import { errnoCode, mapHostError, mapLookupError } from './host-errors';
 import { LOCAL_KIND } from './local-config';
 import { ownTempPathFor } from './own-temp-files';
 import { hostRealPath, type PathGuard } from './path-guard';
+
+/** Bytes per read of `openReadStream` (one chunk in flight). */
+export const LOCAL_STREAM_CHUNK_BYTES = 256 * 1024;
 
 /** The entry type of a `Stats` or `Dirent`. */
 export function fileTypeOf(entry: Stats | Dirent): FileType {
@@ -90,6 +93,93 @@ export class LocalDriverFs implements DriverFs {
     } catch (error) {
       await unlink(temp).catch(() => undefined);
       throw mapHostError(error, { op: 'write', path });
+    }
+  }
+
+  /**
+   * Opens a file for reading in {@link LOCAL_STREAM_CHUNK_BYTES} chunks, one read per pull (memory
+   * O(chunk)); the handle is closed at the end, on cancel and on abort.
+   * @throws FileNotFoundError, InvalidArgumentError (a directory)
+   */
+  async openReadStream(path: string, options: { signal: AbortSignal }): Promise<DriverReadStream> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      throw mapLookupError(error, { op: 'read', path });
+    }
+    let size: number;
+    try {
+      const info = await handle.stat();
+      if (info.isDirectory()) throw new InvalidArgumentError(`read: ${path} is a directory.`, { backend: LOCAL_KIND });
+      size = info.size;
+    } catch (error) {
+      await handle.close();
+      throw error instanceof InvalidArgumentError ? error : mapHostError(error, { op: 'read', path });
+    }
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      await handle.close().catch(() => undefined);
+    };
+    options.signal.addEventListener('abort', () => void close(), { once: true });
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          const buffer = new Uint8Array(LOCAL_STREAM_CHUNK_BYTES);
+          let bytesRead: number;
+          try {
+            ({ bytesRead } = await handle.read(buffer, 0, buffer.byteLength, null));
+          } catch (error) {
+            await close();
+            throw mapHostError(error, { op: 'read', path });
+          }
+          if (bytesRead === 0) {
+            await close();
+            controller.close();
+            return;
+          }
+          controller.enqueue(bytesRead === buffer.byteLength ? buffer : buffer.subarray(0, bytesRead));
+        },
+        cancel: close,
+      },
+      { highWaterMark: 0 },
+    );
+    return { stream, size };
+  }
+
+  /**
+   * Writes `source` to `path` (a fresh temporary name the front chose; created exclusively), one
+   * chunk at a time, creating parent directories; the front renames it over the target. A failure
+   * removes what was written. @throws InvalidArgumentError (a parent is a file)
+   */
+  async writeStream(path: string, source: AsyncIterable<Uint8Array>, options: { signal: AbortSignal }): Promise<void> {
+    try {
+      await mkdir(dirname(path), { recursive: true });
+    } catch (error) {
+      throw mapHostError(error, { op: 'write', path });
+    }
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'wx');
+    } catch (error) {
+      throw mapHostError(error, { op: 'write', path });
+    }
+    try {
+      for await (const chunk of source) {
+        options.signal.throwIfAborted();
+        let offset = 0;
+        while (offset < chunk.byteLength) {
+          const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset, null);
+          offset += bytesWritten;
+        }
+      }
+      await handle.close();
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+      throw error;
     }
   }
 

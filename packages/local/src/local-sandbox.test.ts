@@ -89,7 +89,7 @@ describe('LocalSandbox lifecycle', () => {
     expect(Object.isFrozen(LOCAL_CAPABILITIES)).toBe(true);
     expect(LOCAL_CAPABILITIES).toMatchObject({
       exec: { exactOutput: true, streaming: true },
-      fs: { binary: true, confined: true, symlinks: true },
+      fs: { binary: true, confined: true, symlinks: true, streaming: true },
       processes: { background: true, reconnect: false },
       watch: { polling: true },
       lifecycle: { restore: true, renew: false },

@@ -15,7 +15,8 @@ export class ExecdRequestError extends Error {
   readonly rawBody: unknown;
   readonly error: { code: string; message: string };
 
-  constructor(options: { status: number; requestId: string | undefined; body: string }) {
+  /** `what` names the request in the default message (default `Run command`). */
+  constructor(options: { status: number; requestId: string | undefined; body: string; what?: string }) {
     let parsed: unknown = options.body;
     try {
       parsed = JSON.parse(options.body) as unknown;
@@ -23,7 +24,7 @@ export class ExecdRequestError extends Error {
       // plain-text body
     }
     const fields = typeof parsed === 'object' && parsed !== null ? (parsed as { code?: unknown; message?: unknown }) : {};
-    const message = typeof fields.message === 'string' ? fields.message : `Run command failed (status=${options.status})`;
+    const message = typeof fields.message === 'string' ? fields.message : `${options.what ?? 'Run command'} failed (status=${options.status})`;
     super(message);
     this.statusCode = options.status;
     this.requestId = options.requestId;

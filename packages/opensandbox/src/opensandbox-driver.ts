@@ -27,7 +27,7 @@ import { OpenSandboxWatchPort } from './watch-port';
  */
 export const OPEN_SANDBOX_CAPABILITIES: SandboxCapabilities = defineCapabilities({
   exec: { exactOutput: false, streaming: true },
-  fs: { binary: true, confined: false, symlinks: true },
+  fs: { binary: true, confined: false, symlinks: true, streaming: true },
   processes: { background: true, reconnect: true },
   watch: { native: true, polling: true },
   lifecycle: { restore: true, renew: true },

@@ -1,8 +1,9 @@
 import type { FileInfo } from '@alibaba-group/opensandbox';
 import { BackendError, FileNotFoundError, InvalidArgumentError, quoteShellArg, type DirEntry, type FileStat, type FileType } from '@kode/core';
-import type { DriverFileList, DriverFs } from '@kode/driver';
+import type { DriverFileList, DriverFs, DriverReadStream } from '@kode/driver';
 import { runCommandStream } from './command-stream';
 import type { OpenSandboxContext } from './context';
+import { openDownloadStream, uploadStream } from './execd-files-stream';
 
 /** Depth passed to execd's `GET /directories/list` for a full walk. */
 export const FULL_WALK_DEPTH = 4096;
@@ -68,6 +69,38 @@ export class OpenSandboxDriverFs implements DriverFs {
     try {
       await sdk.files.writeFiles([{ path: target, data }]);
     } catch (error) {
+      throw this.ctx.toError(error, { operation: `write ${target}`, path: target });
+    }
+  }
+
+  /**
+   * Opens a file for streaming: `getFileInfo` first (a missing path or a directory is refused
+   * before any byte, and gives the size), then one `GET /files/download` whose body is handed over
+   * as it arrives (memory O(chunk)); aborting `signal` closes the connection.
+   * @throws FileNotFoundError, InvalidArgumentError (a directory)
+   */
+  async openReadStream(target: string, options: { signal: AbortSignal }): Promise<DriverReadStream> {
+    const info = await this.info(target);
+    if (info.type === 'directory') throw new InvalidArgumentError(`Cannot read ${target}: it is a directory.`, { backend: 'opensandbox' });
+    try {
+      const stream = await openDownloadStream(this.ctx.client(), target, options.signal);
+      return typeof info.size === 'number' ? { stream, size: info.size } : { stream };
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      throw this.ctx.toError(error, { operation: `read ${target}`, path: target });
+    }
+  }
+
+  /**
+   * Streams `source` to `target` as one multipart `POST /files/upload` over the SDK's base URL and
+   * headers with backpressure (memory O(chunk); see `uploadStream`); execd creates parent
+   * directories. Aborting `signal` destroys the request.
+   */
+  async writeStream(target: string, source: AsyncIterable<Uint8Array>, options: { signal: AbortSignal }): Promise<void> {
+    try {
+      await uploadStream({ sdk: this.ctx.client(), path: target, source, signal: options.signal });
+    } catch (error) {
+      if (options.signal.aborted) throw options.signal.reason;
       throw this.ctx.toError(error, { operation: `write ${target}`, path: target });
     }
   }

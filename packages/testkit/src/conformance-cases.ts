@@ -1,6 +1,7 @@
 import { errorsCases } from './cases/errors-cases';
 import { execCases } from './cases/exec-cases';
 import { fsCases } from './cases/fs-cases';
+import { fsStreamCases } from './cases/fs-stream-cases';
 import { lifecycleCases } from './cases/lifecycle-cases';
 import { processesCases } from './cases/processes-cases';
 import { watchCases } from './cases/watch-cases';
@@ -14,12 +15,13 @@ export const conformanceCases: readonly ConformanceCase[] = Object.freeze([
   ...lifecycleCases,
   ...execCases,
   ...fsCases,
+  ...fsStreamCases,
   ...processesCases,
   ...watchCases,
   ...errorsCases,
 ]);
 
-export { errorsCases, execCases, fsCases, lifecycleCases, processesCases, watchCases };
+export { errorsCases, execCases, fsCases, fsStreamCases, lifecycleCases, processesCases, watchCases };
 
 /** The built-in case with `id`, or `undefined`. */
 export function findConformanceCase(id: string): ConformanceCase | undefined {

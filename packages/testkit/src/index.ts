@@ -1,4 +1,4 @@
-export { conformanceCases, CONFORMANCE_GROUPS, errorsCases, execCases, findConformanceCase, fsCases, lifecycleCases, processesCases, watchCases } from './conformance-cases';
+export { conformanceCases, CONFORMANCE_GROUPS, errorsCases, execCases, findConformanceCase, fsCases, fsStreamCases, lifecycleCases, processesCases, watchCases } from './conformance-cases';
 export { describeConformance, validateConformanceTarget } from './describe-conformance';
 export { GLOB_TABLE, GLOB_TREE, type GlobTableRow } from './cases/glob-table';
 export { CAPABILITY_PATHS } from './cases/lifecycle-cases';

@@ -8,14 +8,14 @@ import type { ConformanceCase, ConformanceTarget } from '../src/types';
 
 const allTrue: SandboxCapabilities = defineCapabilities({
   exec: { exactOutput: true, streaming: true },
-  fs: { binary: true, confined: true, symlinks: true },
+  fs: { binary: true, confined: true, symlinks: true, streaming: true },
   processes: { background: true, reconnect: true },
   watch: { native: true, polling: true },
   lifecycle: { restore: true, renew: false },
 });
 const remoteLike: SandboxCapabilities = defineCapabilities({
   exec: { exactOutput: false, streaming: true },
-  fs: { binary: true, confined: false, symlinks: true },
+  fs: { binary: true, confined: false, symlinks: true, streaming: true },
   processes: { background: false, reconnect: false },
   watch: { native: false, polling: true },
   lifecycle: { restore: true, renew: false },
@@ -52,7 +52,8 @@ describe('conformance cases as data', () => {
       'watch.recursive-new-subdirectory', 'watch.not-yet-existing-file', 'watch.rename', 'watch.burst-200', 'watch.unwatch-stops-events',
       'watch.unwatch-during-burst', 'watch.dispose-closes-watches', 'watch.fallback', 'lifecycle.init-idempotent', 'lifecycle.dispose-idempotent',
       'lifecycle.use-after-dispose', 'lifecycle.use-before-init', 'lifecycle.to-config-restores', 'lifecycle.capabilities-frozen',
-      'lifecycle.capabilities-json', 'errors.unsupported.processes-background',
+      'lifecycle.capabilities-json', 'errors.unsupported.processes-background', 'fs.stream.round-trip', 'fs.stream.progress',
+      'fs.stream.abort-leaves-no-file', 'fs.stream.abort-read', 'fs.stream.not-found', 'errors.unsupported.fs-streaming',
     ];
     const ids = new Set(conformanceCases.map((c) => c.id));
     expect(required.filter((id) => !ids.has(id))).toEqual([]);

@@ -44,6 +44,15 @@ export const UNSUPPORTED_PROBES: readonly UnsupportedProbe[] = [
     },
   },
   {
+    capability: 'fs.streaming',
+    title: 'fs.readStream and fs.writeStream',
+    async call(ctx) {
+      await ctx.sandbox.fs.write(`${ctx.workdir}/s.txt`, 'x');
+      await expectError(() => ctx.sandbox.fs.writeStream(`${ctx.workdir}/w.bin`, [new Uint8Array([1])]), UnsupportedCapabilityError, 'fs.writeStream');
+      return ctx.sandbox.fs.readStream(`${ctx.workdir}/s.txt`);
+    },
+  },
+  {
     capability: 'processes.background',
     title: 'processes.start',
     call: (ctx) => ctx.sandbox.processes.start('true'),
