@@ -1,7 +1,9 @@
 export { assertOptions, checkBoolean, checkCount, checkEnv, checkFunction, checkSignal, checkTimeMs } from './arguments';
-export { DriverSandbox, EXEC_DEADLINE_GRACE_MS, type CallOptions, type DriverSandboxOptions } from './driver-sandbox';
+export { DriverSandbox, EXEC_DEADLINE_GRACE_MS, type CallOptions, type DriverSandboxOptions, type RunExecSpec } from './driver-sandbox';
+export { FrontEndpoints } from './front-endpoints';
 export { FrontFs } from './front-fs';
 export { FrontProcesses } from './front-processes';
+export { FrontSessions } from './front-sessions';
 export { LifetimeKeeper, type LifetimeKeeperOptions } from './lifetime-keeper';
 export {
   DEFAULT_RETRY_POLICY,
@@ -20,9 +22,12 @@ export {
   type DriverExecResult,
   type DriverFileList,
   type DriverFilesHint,
+  type DriverEndpoint,
   type DriverFs,
   type DriverLifetime,
   type DriverProcesses,
+  type DriverSessionExecRequest,
+  type DriverSessions,
   type DriverStartContext,
   type DriverStartRequest,
   type SandboxDriver,

@@ -3,8 +3,13 @@ import {
   assertTimeMs,
   type InitOptions,
   type InitPhase,
+  assertCapability,
   AuthenticationFailedError,
   InvalidArgumentError,
+  type ExecSession,
+  type SandboxEndpoint,
+  type SandboxEndpoints,
+  type SandboxSessions,
   resolveSandboxPath,
   SandboxLifecycle,
   type ExecOptions,
@@ -46,6 +51,14 @@ export class E2BSandbox implements Sandbox {
   readonly fs: E2BFs;
   /** Background processes (ids are envd pids, valid across reconnects). */
   readonly processes: E2BProcesses;
+  /** Shell sessions: declared absent (`exec.sessions: false`); `create` raises `UnsupportedCapabilityError`. */
+  readonly sessions: SandboxSessions = {
+    create: (): Promise<ExecSession> => this.#unsupported('exec.sessions'),
+  };
+  /** Endpoints: declared absent (`endpoints.get: false`); `get` raises `UnsupportedCapabilityError`. */
+  readonly endpoints: SandboxEndpoints = {
+    get: (): Promise<SandboxEndpoint> => this.#unsupported('endpoints.get'),
+  };
 
   private readonly options: ResolvedE2BOptions;
   private readonly lifecycle = new SandboxLifecycle('e2b');
@@ -163,6 +176,22 @@ export class E2BSandbox implements Sandbox {
     } catch (error) {
       throw this.fail(error, { operation: 'renew the sandbox' });
     }
+  }
+
+  /** Declared absent (`lifecycle.pause: false`). @throws UnsupportedCapabilityError */
+  pause(): Promise<void> {
+    return this.#unsupported('lifecycle.pause');
+  }
+
+  /** Declared absent (`lifecycle.pause: false`). @throws UnsupportedCapabilityError */
+  resume(): Promise<void> {
+    return this.#unsupported('lifecycle.pause');
+  }
+
+  async #unsupported(path: 'exec.sessions' | 'endpoints.get' | 'lifecycle.pause'): Promise<never> {
+    await Promise.resolve();
+    assertCapability(this.capabilities, path, 'e2b');
+    throw new InvalidArgumentError(`The e2b backend declares ${path}.`, { backend: 'e2b' });
   }
 
   /**
