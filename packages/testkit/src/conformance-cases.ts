@@ -1,3 +1,4 @@
+import { agentCases } from './cases/agent-cases';
 import { errorsCases } from './cases/errors-cases';
 import { execCases } from './cases/exec-cases';
 import { fsCases } from './cases/fs-cases';
@@ -17,9 +18,10 @@ export const conformanceCases: readonly ConformanceCase[] = Object.freeze([
   ...processesCases,
   ...watchCases,
   ...errorsCases,
+  ...agentCases,
 ]);
 
-export { errorsCases, execCases, fsCases, lifecycleCases, processesCases, watchCases };
+export { agentCases, errorsCases, execCases, fsCases, lifecycleCases, processesCases, watchCases };
 
 /** The built-in case with `id`, or `undefined`. */
 export function findConformanceCase(id: string): ConformanceCase | undefined {

@@ -49,6 +49,12 @@ export interface ConformanceTarget {
    * reason. They are registered with `it.fails`, so they turn red the day they start passing.
    */
   knownFailures?: Record<string, string>;
+  /**
+   * Address the kit's test server binds inside the sandbox (`endpoints.fetch`). Default `'0.0.0.0'`
+   * (a container's own network); use `'127.0.0.1'` for sandboxes on the host's network (local, the
+   * emulator), so nothing listens beyond the loopback.
+   */
+  serverHost?: string;
   /** Tolerances; see {@link ConformanceTolerances}. */
   tolerances?: ConformanceTolerances;
   /** Timeouts; see {@link ConformanceTimeouts}. */

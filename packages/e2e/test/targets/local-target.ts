@@ -27,6 +27,7 @@ export function localConformanceTarget(overrides: Partial<ConformanceTarget> = {
   return {
     name: 'local',
     supportsHideInotifywait: true,
+    serverHost: '127.0.0.1',
     create(options: ConformanceSandboxOptions) {
       const workDir = mkdtempSync(join(root, 'sandbox-'));
       return new LocalSandbox({

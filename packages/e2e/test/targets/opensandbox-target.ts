@@ -45,6 +45,7 @@ export function openSandboxConformanceTarget(routing: RoutingMode, overrides: Pa
   return {
     name: `opensandbox (emulator, ${routing}${key !== undefined ? ', API key from the environment' : ''})`,
     supportsHideInotifywait: true,
+    serverHost: '127.0.0.1', // the emulator's sandboxes share the host's network
     knownFailures: OPEN_SANDBOX_KNOWN_FAILURES,
     create(options) {
       if (!emulator) throw new Error('the OpenSandbox emulator is not started (create() runs in hooks and tests only)');
