@@ -8,7 +8,7 @@ import { watchCases } from './cases/watch-cases';
 import type { ConformanceCase, ConformanceGroup } from './types';
 
 /** The built-in groups, in the order the kit registers them. */
-export const CONFORMANCE_GROUPS: readonly ConformanceGroup[] = ['lifecycle', 'exec', 'fs', 'processes', 'watch', 'errors'];
+export const CONFORMANCE_GROUPS: readonly ConformanceGroup[] = ['lifecycle', 'exec', 'fs', 'processes', 'watch', 'errors', 'sessions', 'endpoints'];
 
 /** Every built-in case, grouped in registration order. Ids are stable API; titles may change. */
 export const conformanceCases: readonly ConformanceCase[] = Object.freeze([

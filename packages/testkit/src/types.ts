@@ -2,7 +2,7 @@ import type { CapabilityPath, Sandbox, SandboxCapabilities, WatchConfig } from '
 import type { ExpectStatic } from 'vitest';
 
 /** The groups cases belong to; each group gets one `describe` and (mostly) one shared sandbox. */
-export type ConformanceGroup = 'lifecycle' | 'exec' | 'fs' | 'processes' | 'watch' | 'errors';
+export type ConformanceGroup = 'lifecycle' | 'exec' | 'fs' | 'processes' | 'watch' | 'errors' | 'sessions' | 'endpoints';
 
 /** The watch strategy a `watch` case runs under; the kit runs the watch group once per supported mode. */
 export type ConformanceWatchMode = 'native' | 'polling';

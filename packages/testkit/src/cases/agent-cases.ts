@@ -43,7 +43,7 @@ async function sessionOutput(ctx: CaseContext, run: Promise<{ code: number; stdo
 export const agentCases: readonly ConformanceCase[] = [
   {
     id: 'sessions.cd-persists',
-    group: 'exec',
+    group: 'sessions',
     title: 'a session remembers its directory: cd in one exec, pwd in the next',
     requires: ['exec.sessions'],
     async run(ctx) {
@@ -61,7 +61,7 @@ export const agentCases: readonly ConformanceCase[] = [
   },
   {
     id: 'sessions.export-persists',
-    group: 'exec',
+    group: 'sessions',
     title: 'a session remembers exported variables; create env is exported; exec env applies to one command; sandbox.exec sees none',
     requires: ['exec.sessions'],
     async run(ctx) {
@@ -80,7 +80,7 @@ export const agentCases: readonly ConformanceCase[] = [
   },
   {
     id: 'sessions.independent',
-    group: 'exec',
+    group: 'sessions',
     title: 'sessions are independent: one session’s cd and export are invisible to another',
     requires: ['exec.sessions'],
     async run(ctx) {
@@ -97,7 +97,7 @@ export const agentCases: readonly ConformanceCase[] = [
   },
   {
     id: 'sessions.exec-contract',
-    group: 'exec',
+    group: 'sessions',
     title: 'a session exec reports exit codes, times out with code 124 and lives on, rejects bad arguments; a closed session refuses',
     requires: ['exec.sessions'],
     async run(ctx) {
@@ -118,7 +118,7 @@ export const agentCases: readonly ConformanceCase[] = [
   },
   {
     id: 'endpoints.fetch',
-    group: 'processes',
+    group: 'endpoints',
     title: 'endpoints.get(port) gives a URL and headers that reach a server started in the sandbox',
     requires: ['endpoints.get', 'processes.background'],
     async run(ctx) {
@@ -149,7 +149,7 @@ export const agentCases: readonly ConformanceCase[] = [
   },
   {
     id: 'endpoints.invalid-port',
-    group: 'errors',
+    group: 'endpoints',
     title: 'endpoints.get refuses a port outside 1..65535 or not an integer with InvalidArgumentError',
     requires: ['endpoints.get'],
     async run(ctx) {
