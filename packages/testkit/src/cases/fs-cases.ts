@@ -255,13 +255,14 @@ export const fsCases: readonly ConformanceCase[] = [
     id: 'fs.path-under-a-file',
     group: 'fs',
     title: 'a path under a regular file does not exist: exists is false, stat and read raise FileNotFoundError',
-    async run({ sandbox, workdir, expect }) {
+    async run({ sandbox, workdir, expect, capabilities }) {
       await sandbox.fs.write(`${workdir}/plain.txt`, 'x');
       const under = `${workdir}/plain.txt/child`;
       expect(await sandbox.fs.exists(under)).toBe(false);
       await expectError(() => sandbox.fs.stat(under), FileNotFoundError, 'fs.stat under a regular file');
       await expectError(() => sandbox.fs.read(under), FileNotFoundError, 'fs.read under a regular file');
-      await expectError(() => sandbox.fs.readBytes(under), FileNotFoundError, 'fs.readBytes under a regular file');
+      // readBytes is gated by fs.binary (UnsupportedCapabilityError when declared absent).
+      if (capabilities.fs.binary) await expectError(() => sandbox.fs.readBytes(under), FileNotFoundError, 'fs.readBytes under a regular file');
     },
   },
   {
