@@ -9,8 +9,9 @@ export interface CreateSessionOptions {
 }
 
 /**
- * A shell that remembers: one long-lived bash whose working directory and exported variables
- * persist from one `exec` to the next (`cd` and `export` behave as in a terminal). Sessions of one
+ * A shell that remembers: its working directory and exported variables persist from one `exec`
+ * to the next (`cd` and `export` behave as in a terminal; functions, aliases and unexported
+ * variables do not persist). Sessions of one
  * sandbox are independent of each other. Commands of one session run one at a time: a second
  * `exec` waits for the first.
  */
@@ -19,10 +20,10 @@ export interface ExecSession {
   readonly id: string;
   /**
    * Runs `command` in the session's shell with the same options, checks, timeouts, abort and
-   * output caps as `sandbox.exec` (docs/contract.md). `cwd` changes the session's directory
-   * before the command (it persists, like `cd`); `env` applies to this command only. A timeout or
-   * abort kills the command and the session's shell: later calls raise `InvalidArgumentError`
-   * (closed session), so create a new one.
+   * output caps as `sandbox.exec` (docs/contract.md, rule 21). `cwd` changes the session's
+   * directory before the command (it persists, like `cd`); `env` applies to this command only. A
+   * timeout or abort kills the command, not the session: exported variables and the directory
+   * from earlier commands stay. Not retried.
    * @throws InvalidArgumentError (bad arguments, closed session), FileNotFoundError (missing cwd),
    * NotInitializedError, DisposedError, transport errors
    */
