@@ -95,6 +95,13 @@ export class OpenSandboxDriverSessions implements DriverSessions {
       case 'aborted':
         throw request.signal.reason;
       case 'failed':
+        // execd's 404 CONTEXT_NOT_FOUND is about the session, not the sandbox (a bare 404 would read as a gone sandbox).
+        if ((end.error as { error?: { code?: unknown } } | undefined)?.error?.code === 'CONTEXT_NOT_FOUND') {
+          throw new InvalidArgumentError(`OpenSandbox: session ${id} does not exist in the sandbox (any more).`, {
+            backend: BACKEND,
+            hint: 'Create a new session with sandbox.sessions.create().',
+          });
+        }
         throw this.#ctx.toError(end.error, { operation: `session.exec ${id}`, ...(request.cwd === undefined ? {} : { cwd: request.cwd }) });
       case 'cut':
         throw new BackendError(`OpenSandbox: session.exec failed: the stream of session ${id} ended before the command finished.`, {

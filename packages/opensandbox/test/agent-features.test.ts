@@ -88,6 +88,14 @@ describe('sessions on execd', () => {
     }
   });
 
+  it('a session deleted behind our back raises InvalidArgumentError; the sandbox is not taken for gone', async () => {
+    const session = await sandbox.sessions.create();
+    await sandbox.getClient().commands.deleteSession(session.id);
+    expect(InvalidArgumentError.isInstance(await rejection(() => session.exec('true')))).toBe(true);
+    expect((await sandbox.exec('echo still')).stdout).toBe('still\n');
+    await session.close();
+  });
+
   it('sessionCommand restores per-command env after the command and keeps its exit code', () => {
     expect(sessionCommand('true', undefined)).toBe('true');
     const script = sessionCommand('exit_code_here', { A: "it's" });
