@@ -17,11 +17,12 @@ import { HostFs, hostWatchPort } from './host-fs';
  * renew). Output is byte-exact because it comes straight from the pipes.
  */
 export const EXAMPLE_CAPABILITIES: SandboxCapabilities = defineCapabilities({
-  exec: { exactOutput: true, streaming: true },
+  exec: { exactOutput: true, streaming: true, sessions: false },
   fs: { binary: true, confined: false, symlinks: true, streaming: false },
   processes: { background: false, reconnect: false },
   watch: { native: false, polling: true },
-  lifecycle: { restore: false, renew: false },
+  lifecycle: { restore: false, renew: false, pause: false },
+  endpoints: { get: false },
 });
 
 /** The config of the example backend (what `new ExampleSandbox(config)` and `SandboxFactory.create` take). */

@@ -3,11 +3,12 @@ import { assertCapability, defineCapabilities, hasCapability, type SandboxCapabi
 import { UnsupportedCapabilityError } from './errors/error-classes';
 
 const input: SandboxCapabilities = {
-  exec: { exactOutput: true, streaming: true },
+  exec: { exactOutput: true, streaming: true, sessions: false },
   fs: { binary: true, confined: false, symlinks: true, streaming: true },
   processes: { background: true, reconnect: false },
   watch: { native: false, polling: true },
-  lifecycle: { restore: true, renew: false },
+  lifecycle: { restore: true, renew: false, pause: false },
+  endpoints: { get: false },
 };
 
 describe('capabilities', () => {

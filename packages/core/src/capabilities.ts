@@ -15,6 +15,8 @@ export interface SandboxCapabilities {
     readonly exactOutput: boolean;
     /** True when `onStdout`/`onStderr` are called while the command runs. */
     readonly streaming: boolean;
+    /** True when `sandbox.sessions.create()` gives shells whose `cd` and `export` persist between commands. */
+    readonly sessions: boolean;
   };
   readonly fs: {
     /** True when `readBytes`/`write(Uint8Array)` round-trip arbitrary bytes. */
@@ -49,6 +51,12 @@ export interface SandboxCapabilities {
      * renews automatically unless disabled). False for sandboxes that never expire (local).
      */
     readonly renew: boolean;
+    /** True when `pause()` freezes the sandbox (files and processes kept) and `resume()` thaws it. */
+    readonly pause: boolean;
+  };
+  readonly endpoints: {
+    /** True when `sandbox.endpoints.get(port)` gives a URL (and headers) that reaches a port inside the sandbox. */
+    readonly get: boolean;
   };
 }
 

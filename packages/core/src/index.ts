@@ -67,6 +67,8 @@ export type {
   WaitProcessOptions,
 } from './processes';
 export { redactSecrets } from './redact';
+export type { CreateSessionOptions, ExecSession, SandboxSessions } from './sessions';
+export type { SandboxEndpoint, SandboxEndpoints } from './endpoints';
 export type { BaseSandboxConfig, InitOptions, InitPhase, InitProgress, Sandbox, SandboxKind, ToConfigOptions } from './sandbox';
 export { SandboxFactory, type SandboxBackendRegistration, type SandboxFactoryConfig } from './sandbox-factory';
 export { SandboxLifecycle, type SandboxLifecycleState } from './sandbox-lifecycle';

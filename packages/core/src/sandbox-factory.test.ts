@@ -11,11 +11,12 @@ class RecordingSandbox implements Partial<Sandbox> {
   readonly workDir = '/w';
   readonly lifecycle = new SandboxLifecycle('recording');
   readonly capabilities = defineCapabilities({
-    exec: { exactOutput: true, streaming: false },
+    exec: { exactOutput: true, streaming: false, sessions: false },
     fs: { binary: false, confined: false, symlinks: false, streaming: false },
     processes: { background: false, reconnect: false },
     watch: { native: false, polling: false },
-    lifecycle: { restore: false, renew: false },
+    lifecycle: { restore: false, renew: false, pause: false },
+    endpoints: { get: false },
   });
   disposed = 0;
   constructor(readonly config: { kind: string; failInit?: boolean }) {}

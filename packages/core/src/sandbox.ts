@@ -1,7 +1,9 @@
 import type { SandboxCapabilities } from './capabilities';
+import type { SandboxEndpoints } from './endpoints';
 import type { ExecOptions, ExecResult } from './exec';
 import type { SandboxFs } from './fs';
 import type { SandboxProcesses } from './processes';
+import type { SandboxSessions } from './sessions';
 import type { WatchConfig, WatchFilesOptions, WatchListener } from './watch';
 
 /** Built-in backend kinds; other strings are allowed for third-party backends. */
@@ -60,6 +62,10 @@ export interface Sandbox extends AsyncDisposable {
   readonly fs: SandboxFs;
   /** Background processes. */
   readonly processes: SandboxProcesses;
+  /** Shell sessions whose `cd` and `export` persist (`capabilities.exec.sessions`). */
+  readonly sessions: SandboxSessions;
+  /** URLs of ports inside the sandbox (`capabilities.endpoints.get`). */
+  readonly endpoints: SandboxEndpoints;
   /**
    * Connects or creates the sandbox and prepares `workDir`. Idempotent; concurrent calls share one
    * attempt (only the first call's `onProgress` is used).
@@ -83,6 +89,21 @@ export interface Sandbox extends AsyncDisposable {
    * @throws InvalidArgumentError for a bad `timeoutMs`; SandboxNotFoundError when the sandbox is gone
    */
   renew(timeoutMs?: number): Promise<void>;
+  /**
+   * Freezes the sandbox (`capabilities.lifecycle.pause`): files, background processes and sessions
+   * are kept, nothing runs and (on billed backends) compute stops. While paused every call except
+   * `resume()`, `dispose()`, `toConfig()` and `getSandboxId()` raises `InvalidArgumentError` with a
+   * hint to call `resume()`. Idempotent.
+   * @throws UnsupportedCapabilityError; InvalidArgumentError while a command runs or a watch is open;
+   * NotInitializedError, DisposedError, SandboxNotFoundError, transport errors
+   */
+  pause(): Promise<void>;
+  /**
+   * Thaws a paused sandbox; everything kept by `pause()` runs on. Idempotent (a running sandbox is
+   * left as is).
+   * @throws UnsupportedCapabilityError, NotInitializedError, DisposedError, SandboxNotFoundError, transport errors
+   */
+  resume(): Promise<void>;
   /** Closes every watch, then releases (and, per the backend's policy, destroys) the sandbox. Idempotent. */
   dispose(): Promise<void>;
   /** A JSON-safe config that restores this sandbox (carries `sandboxId`); secrets omitted unless asked. */

@@ -34,7 +34,9 @@ import { execAttributes, execResultAttributes, traceFs, traceProcesses, type Tra
 import { FrontProcesses } from './front-processes';
 import { LifetimeKeeper } from './lifetime-keeper';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry-policy';
-import { DRIVER_SPECIFICATION_VERSION, type SandboxDriver } from './sandbox-driver';
+import { FrontEndpoints } from './front-endpoints';
+import { FrontSessions } from './front-sessions';
+import { DRIVER_SPECIFICATION_VERSION, type DriverExecRequest, type DriverExecResult, type SandboxDriver } from './sandbox-driver';
 import { traced } from './telemetry';
 
 /** Past a command's `timeoutMs`, how long the front waits for the driver's own timeout before aborting it (ms). */
@@ -61,6 +63,18 @@ export interface CallOptions {
   track?: boolean;
 }
 
+/** How {@link FrontContext.runExec} runs one command. Internal. */
+export interface RunExecSpec {
+  /** Name in messages, e.g. `'exec'` or `'session.exec'`. */
+  name: string;
+  /** Resolve a missing `cwd` to `workDir` (plain exec); otherwise pass `undefined` on. */
+  defaultCwd: boolean;
+  /** Checks a resolved, confined `cwd` before the command (e.g. that it is a directory). */
+  checkCwd?: (cwd: string) => Promise<void>;
+  /** The driver call. */
+  run: (request: Omit<DriverExecRequest, 'cwd'> & { cwd: string | undefined }) => Promise<DriverExecResult>;
+}
+
 /** What the front's fs and processes parts share with it. Internal. */
 export interface FrontContext {
   readonly backend: string;
@@ -74,6 +88,8 @@ export interface FrontContext {
   busy<T>(run: () => Promise<T>): Promise<T>;
   /** Aborted (with a `DisposedError`) when `dispose()` starts: long transfers stop on it. */
   readonly disposing?: AbortSignal;
+  /** `exec`'s argument checks, timeouts, abort and output caps around another driver call (sessions). */
+  runExec(command: string, options: ExecOptions | undefined, spec: RunExecSpec): Promise<ExecResult>;
 }
 
 /**
@@ -95,6 +111,10 @@ export class DriverSandbox implements Sandbox {
   readonly fs: FrontFs;
   /** Background processes. */
   readonly processes: FrontProcesses;
+  /** Shell sessions (`capabilities.exec.sessions`). */
+  readonly sessions: FrontSessions;
+  /** URLs of ports inside the sandbox (`capabilities.endpoints.get`). */
+  readonly endpoints: FrontEndpoints;
 
   readonly #driver: SandboxDriver;
   readonly #lifecycle: SandboxLifecycle;
@@ -105,6 +125,8 @@ export class DriverSandbox implements Sandbox {
   #sandboxId: string | undefined;
   #gone: SandboxNotFoundError | undefined;
   readonly #trace: TraceContext;
+  #paused = false;
+  #execsRunning = 0;
 
   /**
    * @param driver the backend; owned by this sandbox from now on
@@ -131,10 +153,13 @@ export class DriverSandbox implements Sandbox {
       call: (operation, run, callOptions) => this.#call(operation, run, callOptions),
       busy: (run) => this.#busy(run),
       disposing: this.#running.signal,
+      runExec: (command, execOptions, spec) => this.#runExec(command, execOptions, spec),
     };
     this.#trace = { backend: driver.kind, sandboxId: () => this.#sandboxId, secrets: driver.secrets };
     this.fs = traceFs(new FrontFs(context), this.#trace);
     this.processes = traceProcesses(new FrontProcesses(context), this.#trace);
+    this.sessions = new FrontSessions(context);
+    this.endpoints = new FrontEndpoints(context);
     this.#registry = new WatchRegistry({
       backend: driver.kind,
       port: this.#watchPort(),
@@ -211,24 +236,30 @@ export class DriverSandbox implements Sandbox {
    * FileNotFoundError (missing cwd), SandboxNotFoundError (sandbox gone), transport errors
    */
   exec(command: string, options?: ExecOptions): Promise<ExecResult> {
-    return traced({ operation: 'exec', ...this.#trace, attributes: execAttributes(command), resultAttributes: execResultAttributes }, () => this.#exec(command, options));
+    const driver = this.#driver;
+    return traced({ operation: 'exec', ...this.#trace, attributes: execAttributes(command), resultAttributes: execResultAttributes }, () =>
+      this.#runExec(command, options, { name: 'exec', defaultCwd: true, run: (request) => driver.exec({ ...request, cwd: request.cwd ?? this.workDir }) }),
+    );
   }
 
-  async #exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+  /** `exec`'s machinery (checks, timeouts, abort, caps), shared with sessions (`FrontContext.runExec`). */
+  async #runExec(command: string, options: ExecOptions | undefined, spec: RunExecSpec): Promise<ExecResult> {
     const b = { backend: this.kind };
-    assertCommand(command, { name: 'exec command', ...b });
-    const o = assertOptions(options, { name: 'exec options', known: EXEC_OPTION_KEYS, backend: this.kind });
-    const env = checkEnv(o.env, { name: 'exec env', ...b });
-    const timeoutMs = checkTimeMs(o.timeoutMs, { name: 'exec timeoutMs', ...b }) ?? this.#driver.execTimeoutMs;
-    const maxOutputBytes = checkCount(o.maxOutputBytes, { name: 'exec maxOutputBytes', ...b }) ?? DEFAULT_MAX_OUTPUT_BYTES;
-    const onStdout = checkFunction<(chunk: string) => void>(o.onStdout, { name: 'exec onStdout', ...b });
-    const onStderr = checkFunction<(chunk: string) => void>(o.onStderr, { name: 'exec onStderr', ...b });
-    const signal = checkSignal(o.signal, { name: 'exec signal', ...b });
-    if (o.cwd !== undefined && typeof o.cwd !== 'string') throw new InvalidArgumentError('exec cwd must be a string.', b);
+    const name = spec.name;
+    assertCommand(command, { name: `${name} command`, ...b });
+    const o = assertOptions(options, { name: `${name} options`, known: EXEC_OPTION_KEYS, backend: this.kind });
+    const env = checkEnv(o.env, { name: `${name} env`, ...b });
+    const timeoutMs = checkTimeMs(o.timeoutMs, { name: `${name} timeoutMs`, ...b }) ?? this.#driver.execTimeoutMs;
+    const maxOutputBytes = checkCount(o.maxOutputBytes, { name: `${name} maxOutputBytes`, ...b }) ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const onStdout = checkFunction<(chunk: string) => void>(o.onStdout, { name: `${name} onStdout`, ...b });
+    const onStderr = checkFunction<(chunk: string) => void>(o.onStderr, { name: `${name} onStderr`, ...b });
+    const signal = checkSignal(o.signal, { name: `${name} signal`, ...b });
+    if (o.cwd !== undefined && typeof o.cwd !== 'string') throw new InvalidArgumentError(`${name} cwd must be a string.`, b);
     if (onStdout !== undefined || onStderr !== undefined) assertCapability(this.capabilities, 'exec.streaming', this.kind);
     this.#assertUsable();
-    const cwd = resolveSandboxPath(this.workDir, (o.cwd) ?? '.');
-    await this.#confine(cwd, 'exec cwd');
+    const cwd = o.cwd === undefined && !spec.defaultCwd ? undefined : resolveSandboxPath(this.workDir, (o.cwd) ?? '.');
+    if (cwd !== undefined) await this.#confine(cwd, `${name} cwd`);
+    if (cwd !== undefined && spec.checkCwd !== undefined) await spec.checkCwd(cwd);
     // Checked after the last await: from here to the driver call nothing yields, so an abort cannot slip between.
     if (signal?.aborted) throw signal.reason;
     this.#assertUsable();
@@ -262,8 +293,9 @@ export class DriverSandbox implements Sandbox {
         : undefined;
     const started = performance.now();
     try {
+      this.#execsRunning++;
       const outcome = await this.#busy(() =>
-        this.#driver.exec({
+        spec.run({
           command,
           cwd,
           env,
@@ -286,12 +318,13 @@ export class DriverSandbox implements Sandbox {
       };
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (this.#running.signal.aborted) throw this.#disposedDuring('exec');
+      if (this.#running.signal.aborted) throw this.#disposedDuring(name);
       if (deadlinePassed) {
         return { code: TIMEOUT_EXIT_CODE, stdout: stdout.text(), stderr: stderr.text(), timedOut: true, truncated: stdout.truncated || stderr.truncated, durationMs: Math.round(performance.now() - started) };
       }
-      throw await this.#failure(error, 'exec');
+      throw await this.#failure(error, name);
     } finally {
+      this.#execsRunning = Math.max(0, this.#execsRunning - 1);
       if (deadline !== undefined) clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
       this.#running.signal.removeEventListener('abort', onDispose);
@@ -386,6 +419,46 @@ export class DriverSandbox implements Sandbox {
   }
 
   /**
+   * Freezes the sandbox (the driver's `pause`); files, background processes and sessions are kept.
+   * While paused every other call raises `InvalidArgumentError` with a hint to `resume()`
+   * (docs/decisions/0152-pause-resume.md). Idempotent. Never retried.
+   * @throws UnsupportedCapabilityError, InvalidArgumentError (a command runs or a watch is open),
+   * NotInitializedError, DisposedError, SandboxNotFoundError, transport errors
+   */
+  async pause(): Promise<void> {
+    assertCapability(this.capabilities, 'lifecycle.pause', this.kind);
+    this.#lifecycle.assertReady();
+    if (this.#paused) return;
+    this.#assertUsable();
+    const pause = this.#driver.pause?.bind(this.#driver);
+    if (pause === undefined) throw new InvalidArgumentError(`The ${this.kind} driver has no pause.`, { backend: this.kind });
+    if (this.#execsRunning > 0 || this.#watchIds.size > 0) {
+      throw new InvalidArgumentError(`The ${this.kind} sandbox cannot pause while ${this.#execsRunning > 0 ? 'a command runs' : 'a watch is open'}.`, {
+        backend: this.kind,
+        hint: 'Wait for running commands and call unwatchFiles() for open watches before pause().',
+      });
+    }
+    await this.#call('pause', pause);
+    this.#paused = true;
+  }
+
+  /**
+   * Thaws a paused sandbox (the driver's `resume`). Idempotent: a sandbox this instance did not
+   * pause is left as is. Never retried.
+   * @throws UnsupportedCapabilityError, NotInitializedError, DisposedError, SandboxNotFoundError, transport errors
+   */
+  async resume(): Promise<void> {
+    assertCapability(this.capabilities, 'lifecycle.pause', this.kind);
+    this.#lifecycle.assertReady();
+    if (this.#gone) throw this.#gone;
+    if (!this.#paused) return;
+    const resume = this.#driver.resume?.bind(this.#driver);
+    if (resume === undefined) throw new InvalidArgumentError(`The ${this.kind} driver has no resume.`, { backend: this.kind });
+    await this.#call('resume', resume);
+    this.#paused = false;
+  }
+
+  /**
    * Closes every watch, aborts running commands (they reject with `DisposedError`), then lets the
    * driver release or destroy the sandbox. Idempotent once it succeeded; when the driver's release
    * failed (e.g. one 503 on the delete), the error is thrown and the next `dispose()` tries again.
@@ -399,6 +472,7 @@ export class DriverSandbox implements Sandbox {
       this.#keeper?.stop();
       await this.#registry.closeAll().catch(() => undefined);
       this.#running.abort(this.#disposedDuring('the call'));
+      if (!this.#paused) await this.sessions.closeAll();
       await this.#stopDriver();
     });
   }
@@ -459,6 +533,9 @@ export class DriverSandbox implements Sandbox {
   #assertUsable(): void {
     this.#lifecycle.assertReady();
     if (this.#gone) throw this.#gone;
+    if (this.#paused) {
+      throw new InvalidArgumentError(`The ${this.kind} sandbox is paused.`, { backend: this.kind, hint: 'Call `await sandbox.resume()` first.' });
+    }
   }
 
   async #confine(path: string, operation: string): Promise<void> {

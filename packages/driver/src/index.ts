@@ -1,5 +1,6 @@
 export { assertOptions, checkBoolean, checkCount, checkEnv, checkFunction, checkSignal, checkTimeMs } from './arguments';
-export { DriverSandbox, EXEC_DEADLINE_GRACE_MS, type CallOptions, type DriverSandboxOptions } from './driver-sandbox';
+export { DriverSandbox, EXEC_DEADLINE_GRACE_MS, type CallOptions, type DriverSandboxOptions, type RunExecSpec } from './driver-sandbox';
+export { FrontEndpoints } from './front-endpoints';
 export { FrontFs } from './front-fs';
 export { configureTelemetry, traced, type SpanAttributes, type TelemetryOptions, type TraceRequest } from './telemetry';
 export { FrontFsStreams, streamTempPathFor } from './front-fs-streams';
@@ -15,6 +16,7 @@ export {
   type OptionMeta,
   type OptionRow,
 } from './option-schema';
+export { FrontSessions } from './front-sessions';
 export { LifetimeKeeper, type LifetimeKeeperOptions } from './lifetime-keeper';
 export {
   DEFAULT_RETRY_POLICY,
@@ -33,10 +35,13 @@ export {
   type DriverExecResult,
   type DriverFileList,
   type DriverFilesHint,
+  type DriverEndpoint,
   type DriverFs,
   type DriverLifetime,
   type DriverProcesses,
   type DriverReadStream,
+  type DriverSessionExecRequest,
+  type DriverSessions,
   type DriverStartContext,
   type DriverStartRequest,
   type SandboxDriver,

@@ -160,6 +160,38 @@ export interface DriverProcesses {
   list(): Promise<ProcessStatus[]>;
 }
 
+/** What {@link DriverSessions.exec} runs: like {@link DriverExecRequest}, but `cwd` is optional. */
+export interface DriverSessionExecRequest extends Omit<DriverExecRequest, 'cwd'> {
+  /**
+   * Absolute directory (checked to exist by the front) the session changes to before the command;
+   * it stays the session's directory, like `cd`. `undefined`: the session's current directory.
+   * `env` applies to this command only.
+   */
+  cwd: string | undefined;
+}
+
+/**
+ * Shell sessions (`capabilities.exec.sessions`): a session's exported variables and working
+ * directory persist from one command to the next; sessions are independent. The front runs one
+ * command per session at a time. Unknown ids raise `InvalidArgumentError`.
+ */
+export interface DriverSessions {
+  /** Starts a session in `cwd` (an existing absolute directory) with `env` exported. Never retried. */
+  create(request: { cwd: string; env: Record<string, string> | undefined }): Promise<{ id: string }>;
+  /** Runs one command in the session, with the same duties as {@link SandboxDriverV1.exec}. Never retried. */
+  exec(id: string, request: DriverSessionExecRequest): Promise<DriverExecResult>;
+  /** Ends the session and frees its resources. Idempotent: an unknown or closed id is a no-op. */
+  close(id: string): Promise<void>;
+}
+
+/** Where a port inside the sandbox is reached from the caller (`capabilities.endpoints.get`). */
+export interface DriverEndpoint {
+  /** Absolute URL with scheme, no trailing slash. */
+  url: string;
+  /** Headers every request must carry (`{}` when none). */
+  headers: Record<string, string>;
+}
+
 /** What {@link SandboxDriverV1.start} may report while it works. */
 export interface DriverStartContext {
   /** Report a phase (`creating`, `connecting`, `waiting`, `preparing`); the front adds `ready` and timing. */
@@ -217,6 +249,14 @@ export interface SandboxDriverV1 {
   stop(options: { wasStarted: boolean }): Promise<void>;
   /** Runs one command; see {@link DriverExecRequest}. Never retried. */
   exec(request: DriverExecRequest): Promise<DriverExecResult>;
+  /** Shell sessions; present when `capabilities.exec.sessions`. */
+  readonly sessions?: DriverSessions;
+  /** Where `port` (1..65535) is reached from the caller; present when `capabilities.endpoints.get`. Idempotent. */
+  endpoint?(port: number): Promise<DriverEndpoint>;
+  /** Freezes the sandbox (files, processes and sessions kept); present when `capabilities.lifecycle.pause`. */
+  pause?(): Promise<void>;
+  /** Thaws a sandbox `pause` froze; present when `capabilities.lifecycle.pause`. */
+  resume?(): Promise<void>;
   /** Extends the lifetime to `timeoutMs` from now; present when `capabilities.lifecycle.renew`. */
   renew?(timeoutMs: number): Promise<void>;
   /**

@@ -83,6 +83,11 @@ function declareAbsent(sandbox: Sandbox, options: ConformanceSandboxOptions, pat
       });
     case 'lifecycle.restore':
       return proxy(base, { toConfig: () => ({ ...sandbox.toConfig(), kind: NO_RESTORE_KIND }) });
+    case 'exec.sessions':
+      return proxy(base, { sessions: proxy(sandbox.sessions, { create: () => Promise.resolve().then(refuse) }) });
+    case 'endpoints.get':
+      return proxy(base, { endpoints: proxy(sandbox.endpoints, { get: () => Promise.resolve().then(refuse) }) });
+    case 'lifecycle.pause': // local has no pause to serve anyway: nothing to probe
     case 'exec.exactOutput':
     case 'fs.confined':
     case 'fs.symlinks':
@@ -96,7 +101,7 @@ function targetDeclaringAbsent(path: CapabilityPath, enforce: boolean): Conforma
   return { ...local, name: `local declaring ${path} absent`, create: async (options) => declareAbsent(await local.create(options), options, path, enforce) };
 }
 
-const PROBED: readonly CapabilityPath[] = ['exec.streaming', 'fs.binary', 'fs.streaming', 'processes.background', 'watch.native', 'watch.polling', 'lifecycle.restore'];
+const PROBED: readonly CapabilityPath[] = ['exec.streaming', 'exec.sessions', 'endpoints.get', 'fs.binary', 'fs.streaming', 'processes.background', 'watch.native', 'watch.polling', 'lifecycle.restore'];
 
 describe('errors.unsupported.* run and decide on a backend declaring a capability absent', () => {
   for (const path of PROBED) {

@@ -25,12 +25,14 @@ export const NATIVE_WATCH_AVAILABLE: boolean = process.platform === 'linux' && h
 /**
  * What a `LocalSandbox` supports: byte-exact streaming exec, binary and confined fs with
  * symlinks, background processes (children of this Node process, so no reconnect), polling
- * watches everywhere and native watches where {@link NATIVE_WATCH_AVAILABLE}, restore from config.
+ * watches everywhere and native watches where {@link NATIVE_WATCH_AVAILABLE}, restore from config,
+ * shell sessions, endpoints on `127.0.0.1`; no pause (a host cannot be frozen).
  */
 export const LOCAL_CAPABILITIES: SandboxCapabilities = defineCapabilities({
-  exec: { exactOutput: true, streaming: true },
+  exec: { exactOutput: true, streaming: true, sessions: true },
   fs: { binary: true, confined: true, symlinks: true, streaming: true },
   processes: { background: true, reconnect: false },
   watch: { native: NATIVE_WATCH_AVAILABLE, polling: true },
-  lifecycle: { restore: true, renew: false },
+  lifecycle: { restore: true, renew: false, pause: false },
+  endpoints: { get: true },
 });

@@ -3,12 +3,13 @@ import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendError, type BaseSandboxConfig, FileNotFoundError, InvalidArgumentError, SandboxNotFoundError, type WatchConfig } from '@kode/core';
-import { redactSecretOptions, type DriverExecRequest, type DriverExecResult, type DriverStartContext, type SandboxDriverV1 } from '@kode/driver';
+import { redactSecretOptions, type DriverEndpoint, type DriverExecRequest, type DriverExecResult, type DriverStartContext, type SandboxDriverV1 } from '@kode/driver';
 import { errnoCode, mapHostError, mapLookupError } from './host-errors';
 import { LOCAL_CAPABILITIES } from './local-capabilities';
 import { LOCAL_KIND, localConfigSchema, type LocalSandboxConfig, type ResolvedLocalConfig } from './local-config';
 import { LocalDriverFs } from './local-driver-fs';
 import { LocalDriverProcesses } from './local-driver-processes';
+import { LocalDriverSessions } from './local-driver-sessions';
 import { LocalWatchPort } from './local-watch-port';
 import { hostRealPath, PathGuard } from './path-guard';
 import { runCommand } from './run-command';
@@ -44,6 +45,7 @@ export class LocalDriver implements SandboxDriverV1 {
   readonly secrets: ReadonlyArray<string | undefined>;
   readonly fs: LocalDriverFs;
   readonly processes: LocalDriverProcesses;
+  readonly sessions: LocalDriverSessions;
   readonly watchPort: LocalWatchPort;
 
   readonly #config: ResolvedLocalConfig;
@@ -65,6 +67,10 @@ export class LocalDriver implements SandboxDriverV1 {
     this.processes = new LocalDriverProcesses({
       prepare: (request) => this.#prepare(request),
       logDir: () => join(this.#startedState().tempRoot, 'logs'),
+    });
+    this.sessions = new LocalDriverSessions({
+      stateDir: () => join(this.#startedState().tempRoot, 'sessions'),
+      baseEnv: () => ({ ...process.env, ...config.env }),
     });
     this.watchPort = new LocalWatchPort(() => ({ ...process.env, ...config.env }));
   }
@@ -115,6 +121,7 @@ export class LocalDriver implements SandboxDriverV1 {
     try {
       await mkdir(join(tempRoot, 'files'));
       await mkdir(join(tempRoot, 'logs'));
+      await mkdir(join(tempRoot, 'sessions'), { mode: 0o700 });
     } catch (error) {
       await rm(tempRoot, { recursive: true, force: true });
       throw mapHostError(error, { op: 'init', path: tempRoot });
@@ -155,6 +162,11 @@ export class LocalDriver implements SandboxDriverV1 {
       onStdout: request.onStdout,
       onStderr: request.onStderr,
     });
+  }
+
+  /** A local sandbox's ports are the host's: `http://127.0.0.1:<port>`, no headers. */
+  endpoint(port: number): Promise<DriverEndpoint> {
+    return Promise.resolve({ url: `http://127.0.0.1:${port}`, headers: {} });
   }
 
   /**

@@ -88,11 +88,12 @@ describe('LocalSandbox lifecycle', () => {
   it('declares frozen capabilities', () => {
     expect(Object.isFrozen(LOCAL_CAPABILITIES)).toBe(true);
     expect(LOCAL_CAPABILITIES).toMatchObject({
-      exec: { exactOutput: true, streaming: true },
+      exec: { exactOutput: true, streaming: true, sessions: true },
       fs: { binary: true, confined: true, symlinks: true, streaming: true },
       processes: { background: true, reconnect: false },
       watch: { polling: true },
-      lifecycle: { restore: true, renew: false },
+      lifecycle: { restore: true, renew: false, pause: false },
+      endpoints: { get: true },
     });
   });
 

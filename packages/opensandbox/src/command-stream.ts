@@ -25,6 +25,8 @@ export interface CommandStreamRequest {
   maxLineBytes?: number | undefined;
   /** The command id, as soon as the server announces it. */
   onInit?: ((id: string) => void) | undefined;
+  /** Run in this execd bash session (`POST /session/{id}/run`); `options.envs` and `background` are then ignored. */
+  sessionId?: string | undefined;
 }
 
 /** How a run ended. */
@@ -73,6 +75,7 @@ export async function runCommandStream(request: CommandStreamRequest): Promise<C
     command: request.command,
     runOptions: request.options,
     maxLineBytes: request.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    sessionId: request.sessionId,
   })[Symbol.asyncIterator]();
   const pump = (async (): Promise<CommandStreamEnd> => {
     try {

@@ -68,6 +68,8 @@ export interface CommandEventsRequest {
    */
   maxLineBytes: number;
   signal?: AbortSignal | undefined;
+  /** Run in this bash session (`POST /session/{id}/run`, body `command`, `cwd`, `timeout`) instead of `POST /command`. */
+  sessionId?: string | undefined;
 }
 
 /** One server event, with `truncated` set when its line was cut at `maxLineBytes`. */
@@ -83,16 +85,27 @@ const NEWLINE = 0x0a;
  * @throws ExecdRequestError for a non-2xx answer; transport errors as `fetch` raises them
  */
 export async function* streamCommandEvents(options: CommandEventsRequest): AsyncGenerator<CommandEvent> {
-  const { sdk, command, runOptions } = options;
+  const { sdk, command, runOptions, sessionId } = options;
   const target = execdTarget(sdk);
   if (target === undefined) {
+    // Sessions need the transport (the SDK's public API has no streaming session run).
+    if (sessionId !== undefined) throw new Error('OpenSandbox: this @alibaba-group/opensandbox version hides its execd transport; sessions need it.');
     yield* sdk.commands.runStream(command, runOptions, options.signal);
     return;
   }
-  const response = await target.fetch(`${target.baseUrl}/command`, {
+  const path = sessionId === undefined ? '/command' : `/session/${encodeURIComponent(sessionId)}/run`;
+  const body =
+    sessionId === undefined
+      ? commandBody(command, runOptions)
+      : {
+          command,
+          ...(runOptions.workingDirectory !== undefined ? { cwd: runOptions.workingDirectory } : {}),
+          ...(runOptions.timeoutSeconds != null ? { timeout: Math.round(runOptions.timeoutSeconds * 1000) } : {}),
+        };
+  const response = await target.fetch(`${target.baseUrl}${path}`, {
     method: 'POST',
     headers: { accept: 'text/event-stream', 'content-type': 'application/json', ...target.headers },
-    body: JSON.stringify(commandBody(command, runOptions)),
+    body: JSON.stringify(body),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (!response.ok) {

@@ -9,13 +9,14 @@ import {
   type SandboxCapabilities,
   type SandboxError,
 } from '@kode/core';
-import { withRetry, type DriverExecRequest, type DriverExecResult, type DriverLifetime, type DriverStartContext, type SandboxDriverV1 } from '@kode/driver';
+import { withRetry, type DriverEndpoint, type DriverExecRequest, type DriverExecResult, type DriverLifetime, type DriverStartContext, type SandboxDriverV1 } from '@kode/driver';
 import { runCommandStream } from './command-stream';
 import type { OpenSandboxContext } from './context';
 import { exitCodeOf } from './exit-code';
 import { mapOpenSandboxError } from './map-error';
 import { OpenSandboxDriverFs } from './opensandbox-fs';
 import { OpenSandboxDriverProcesses } from './opensandbox-processes';
+import { OpenSandboxDriverSessions } from './opensandbox-sessions';
 import { creatorMetadata, toOpenSandboxConfig, type ResolvedOpenSandboxOptions } from './options';
 import { RetryAfterTracker } from './retry-after';
 import { OpenSandboxWatchPort } from './watch-port';
@@ -23,14 +24,17 @@ import { OpenSandboxWatchPort } from './watch-port';
 /**
  * What the OpenSandbox backend supports. Output comes from execd line by line, so it is not
  * byte-exact (`exec.exactOutput: false`: every line is returned ending in `\n`). Sandboxes have a
- * lifetime that the renew-expiration API extends (`lifecycle.renew`).
+ * lifetime that the renew-expiration API extends (`lifecycle.renew`). Shell sessions run on execd's
+ * bash sessions, endpoints come from the server's endpoint API (every routing mode), pause and
+ * resume from the lifecycle API.
  */
 export const OPEN_SANDBOX_CAPABILITIES: SandboxCapabilities = defineCapabilities({
-  exec: { exactOutput: false, streaming: true },
+  exec: { exactOutput: false, streaming: true, sessions: true },
   fs: { binary: true, confined: false, symlinks: true, streaming: true },
   processes: { background: true, reconnect: true },
   watch: { native: true, polling: true },
-  lifecycle: { restore: true, renew: true },
+  lifecycle: { restore: true, renew: true, pause: true },
+  endpoints: { get: true },
 });
 
 /** Extra time past `timeoutMs` the client grants the server's own command timeout before interrupting the command itself. */
@@ -54,6 +58,7 @@ export class OpenSandboxDriver implements SandboxDriverV1 {
   readonly lifetime: DriverLifetime;
   readonly fs: OpenSandboxDriverFs;
   readonly processes: OpenSandboxDriverProcesses;
+  readonly sessions: OpenSandboxDriverSessions;
   readonly watchPort: OpenSandboxWatchPort;
 
   readonly #options: ResolvedOpenSandboxOptions;
@@ -76,6 +81,7 @@ export class OpenSandboxDriver implements SandboxDriverV1 {
     };
     this.fs = new OpenSandboxDriverFs(ctx);
     this.processes = new OpenSandboxDriverProcesses(ctx);
+    this.sessions = new OpenSandboxDriverSessions(ctx);
     this.watchPort = new OpenSandboxWatchPort(ctx);
   }
 
@@ -227,6 +233,49 @@ export class OpenSandboxDriver implements SandboxDriverV1 {
       await sdk.renew(Math.ceil(timeoutMs / 1000));
     } catch (error) {
       throw this.toError(error, { operation: `renew sandbox ${sdk.id}` });
+    }
+  }
+
+  /**
+   * The server's endpoint for `port` (`GET /sandboxes/{id}/endpoints/{port}`, with
+   * `use_server_proxy` as configured): `<protocol>://<endpoint>` plus the headers it names (the
+   * gateway's `OpenSandbox-Ingress-To`, access tokens).
+   */
+  async endpoint(port: number): Promise<DriverEndpoint> {
+    const sdk = this.client();
+    try {
+      const found = await sdk.getEndpoint(port);
+      return { url: `${this.#options.protocol}://${found.endpoint}`, headers: { ...(found.headers ?? {}) } };
+    } catch (error) {
+      throw this.toError(error, { operation: `get the endpoint of port ${port}` });
+    }
+  }
+
+  /** `POST /sandboxes/{id}/pause`: the server freezes the sandbox (files, processes, sessions kept). */
+  async pause(): Promise<void> {
+    const sdk = this.client();
+    try {
+      await sdk.pause();
+    } catch (error) {
+      throw this.toError(error, { operation: `pause sandbox ${sdk.id}` });
+    }
+  }
+
+  /**
+   * `POST /sandboxes/{id}/resume`, then reconnects (the execd endpoint may change) and waits for
+   * execd like `start` does. The new SDK sandbox replaces the old one.
+   */
+  async resume(): Promise<void> {
+    const sdk = this.client();
+    const o = this.#options;
+    try {
+      this.#sdk = await sdk.resume({
+        ...(o.skipHealthCheck !== undefined ? { skipHealthCheck: o.skipHealthCheck } : {}),
+        ...(o.readyTimeoutSeconds !== undefined ? { readyTimeoutSeconds: o.readyTimeoutSeconds } : {}),
+        ...(o.healthCheckPollingInterval !== undefined ? { healthCheckPollingInterval: o.healthCheckPollingInterval } : {}),
+      });
+    } catch (error) {
+      throw this.toError(error, { operation: `resume sandbox ${sdk.id}` });
     }
   }
 

@@ -2,7 +2,7 @@ import type { CapabilityPath, Sandbox, SandboxCapabilities, WatchConfig } from '
 import type { ExpectStatic } from 'vitest';
 
 /** The groups cases belong to; each group gets one `describe` and (mostly) one shared sandbox. */
-export type ConformanceGroup = 'lifecycle' | 'exec' | 'fs' | 'processes' | 'watch' | 'errors';
+export type ConformanceGroup = 'lifecycle' | 'exec' | 'fs' | 'processes' | 'watch' | 'errors' | 'sessions' | 'endpoints';
 
 /** The watch strategy a `watch` case runs under; the kit runs the watch group once per supported mode. */
 export type ConformanceWatchMode = 'native' | 'polling';
@@ -66,6 +66,12 @@ export interface ConformanceTarget {
    * reason. They are registered with `it.fails`, so they turn red the day they start passing.
    */
   knownFailures?: Record<string, string>;
+  /**
+   * Address the kit's test server binds inside the sandbox (`endpoints.fetch`). Default `'0.0.0.0'`
+   * (a container's own network); use `'127.0.0.1'` for sandboxes on the host's network (local, the
+   * emulator), so nothing listens beyond the loopback.
+   */
+  serverHost?: string;
   /** Tolerances; see {@link ConformanceTolerances}. */
   tolerances?: ConformanceTolerances;
   /** Timeouts; see {@link ConformanceTimeouts}. */

@@ -7,18 +7,20 @@ import { gateCase, supportedWatchModes } from '../src/run-case';
 import type { ConformanceCase, ConformanceTarget } from '../src/types';
 
 const allTrue: SandboxCapabilities = defineCapabilities({
-  exec: { exactOutput: true, streaming: true },
+  exec: { exactOutput: true, streaming: true, sessions: true },
   fs: { binary: true, confined: true, symlinks: true, streaming: true },
   processes: { background: true, reconnect: true },
   watch: { native: true, polling: true },
-  lifecycle: { restore: true, renew: false },
+  lifecycle: { restore: true, renew: false, pause: true },
+  endpoints: { get: true },
 });
 const remoteLike: SandboxCapabilities = defineCapabilities({
-  exec: { exactOutput: false, streaming: true },
+  exec: { exactOutput: false, streaming: true, sessions: false },
   fs: { binary: true, confined: false, symlinks: true, streaming: true },
   processes: { background: false, reconnect: false },
   watch: { native: false, polling: true },
-  lifecycle: { restore: true, renew: false },
+  lifecycle: { restore: true, renew: false, pause: false },
+  endpoints: { get: false },
 });
 const target: ConformanceTarget = { name: 'unit', create: () => Promise.reject(new Error('not used')) };
 

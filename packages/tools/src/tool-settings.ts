@@ -12,6 +12,14 @@ export interface ToolSettings {
   execMaxOutputBytes: number;
   /** Default `bash_run` timeout in milliseconds when the call sets none. Default 120 000. */
   defaultTimeoutMs: number;
+  /**
+   * Run foreground `bash_run` commands in one shell session per {@link ToolState} when the sandbox
+   * declares `exec.sessions`, so `cd` and `export` persist from call to call as agents expect (a
+   * call's `cwd` then persists too). Default `true`; `false` (the opt-out) gives every call a fresh
+   * shell in the work directory. Without a `state`, or without `exec.sessions`, calls always get a
+   * fresh shell. Note: OpenSandbox's execd sessions merge stderr into stdout.
+   */
+  bashSessions: boolean;
   /** Lines `fs_read` returns when the call sets no `limit`. Default 2000. */
   readDefaultLines: number;
   /** Characters of numbered content `fs_read` returns in one call; past it the read stops at a line boundary. Default 100 000. */
@@ -31,6 +39,7 @@ export const DEFAULT_TOOL_SETTINGS: Readonly<ToolSettings> = Object.freeze({
   maxOutputChars: 30_000,
   execMaxOutputBytes: 10 * 1024 * 1024,
   defaultTimeoutMs: 120_000,
+  bashSessions: true,
   readDefaultLines: 2000,
   readMaxChars: 100_000,
   maxLineChars: 2000,

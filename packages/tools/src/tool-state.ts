@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Sandbox } from '@kode/core';
+import { hasCapability, InvalidArgumentError, type ExecSession, type Sandbox } from '@kode/core';
 import { ReadTracker, type ReadTrackerOptions } from './read-tracker';
 import { DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tool-settings';
 
@@ -29,6 +29,8 @@ export class ToolState {
   /** The read-before-write tracker, when enabled. */
   readonly tracker: ReadTracker | undefined;
   private readonly cursors = new Map<string, number>();
+  private session: Promise<ExecSession> | undefined;
+  private disposed = false;
 
   constructor(options: ToolStateOptions) {
     this.sandbox = options.sandbox;
@@ -52,9 +54,38 @@ export class ToolState {
     this.cursors.delete(id);
   }
 
-  /** Stops the tracker's watches. Idempotent. */
+  /**
+   * The shell session foreground `bash_run` commands share, created on first use; `undefined`
+   * when `settings.bashSessions` is off, the sandbox does not declare `exec.sessions`, or this
+   * state is disposed. A session that failed to start is not kept (the next call tries again).
+   * @throws what `sandbox.sessions.create()` throws
+   */
+  async shellSession(): Promise<ExecSession | undefined> {
+    if (this.disposed || !this.settings.bashSessions || !hasCapability(this.sandbox.capabilities, 'exec.sessions')) return undefined;
+    if (this.session === undefined) {
+      const created = this.sandbox.sessions.create();
+      this.session = created;
+      created.catch(() => {
+        if (this.session === created) this.session = undefined;
+      });
+    }
+    return this.session;
+  }
+
+  /** Forgets the shared shell session (e.g. after the sandbox refused it); the next call starts a new one. */
+  resetShellSession(): void {
+    const session = this.session;
+    this.session = undefined;
+    void session?.then((s) => s.close()).catch(() => undefined);
+  }
+
+  /** Stops the tracker's watches and closes the shared shell session. Idempotent. */
   async dispose(): Promise<void> {
+    this.disposed = true;
+    const session = this.session;
+    this.session = undefined;
     await this.tracker?.dispose();
+    await session?.then((s) => s.close()).catch(() => undefined);
   }
 }
 

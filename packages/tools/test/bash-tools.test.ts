@@ -188,3 +188,40 @@ describe('bash_run background, bash_logs, bash_kill', () => {
     expect(errorOf(await bashKillTool.execute({ shell_id: 'x', signal: 'SIGSTOP' } as never, { sandbox }), 'INVALID_INPUT').field).toBe('signal');
   });
 });
+
+describe('bash_run shell session', () => {
+  it('keeps cd and export between calls with a ToolState on a backend with exec.sessions', async () => {
+    const own = createToolState({ sandbox });
+    try {
+      await sandbox.fs.mkdir('session/inner', { recursive: true });
+      okData(await bashRunTool.execute({ cmd: 'cd session/inner && export KODE_TOOLS_X=kept' }, { sandbox, state: own }));
+      const data = okData(await bashRunTool.execute({ cmd: 'echo "$(pwd)|$KODE_TOOLS_X"' }, { sandbox, state: own }));
+      expect(data.background === false && data.stdout).toBe(`${sandbox.workDir}/session/inner|kept\n`);
+    } finally {
+      await own.dispose();
+    }
+  });
+
+  it('opts out with bashSessions: false, and without a state: every call is a fresh shell in workDir', async () => {
+    const fresh = createToolState({ sandbox, settings: { bashSessions: false } });
+    try {
+      okData(await bashRunTool.execute({ cmd: 'cd / && export KODE_TOOLS_Y=lost' }, { sandbox, state: fresh }));
+      const data = okData(await bashRunTool.execute({ cmd: 'echo "$(pwd)|$KODE_TOOLS_Y"' }, { sandbox, state: fresh }));
+      expect(data.background === false && data.stdout).toBe(`${sandbox.workDir}|\n`);
+      okData(await bashRunTool.execute({ cmd: 'cd /' }, { sandbox }));
+      const stateless = okData(await bashRunTool.execute({ cmd: 'pwd' }, { sandbox }));
+      expect(stateless.background === false && stateless.stdout).toBe(`${sandbox.workDir}\n`);
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  it('closes its session on dispose: the next call of a disposed state runs in a fresh shell', async () => {
+    const own = createToolState({ sandbox });
+    okData(await bashRunTool.execute({ cmd: 'export KODE_TOOLS_Z=1' }, { sandbox, state: own }));
+    const session = await own.shellSession();
+    await own.dispose();
+    expect(await own.shellSession()).toBeUndefined();
+    await expect(session?.exec('true')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});

@@ -40,6 +40,7 @@ export function localConformanceTarget(overrides: Partial<ConformanceTarget> = {
     supportsEnv: true,
     // LocalSandbox's dispose never removes its workDir, so 'close' is what it always does.
     supportsDisposeAction: true,
+    serverHost: '127.0.0.1',
     create(options: ConformanceSandboxOptions) {
       const workDir = mkdtempSync(join(root, 'sandbox-'));
       return new LocalSandbox({

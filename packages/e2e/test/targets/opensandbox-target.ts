@@ -49,6 +49,7 @@ export function openSandboxConformanceTarget(routing: RoutingMode, overrides: Pa
     supportsEnv: true,
     supportsWorkDir: true,
     supportsDisposeAction: true,
+    serverHost: '127.0.0.1', // the emulator's sandboxes share the host's network
     knownFailures: OPEN_SANDBOX_KNOWN_FAILURES,
     create(options) {
       if (!emulator) throw new Error('the OpenSandbox emulator is not started (create() runs in hooks and tests only)');

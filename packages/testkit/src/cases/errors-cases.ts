@@ -8,6 +8,7 @@ import {
   type Sandbox,
 } from '@kode/core';
 import { expectError } from '../support/errors';
+import { agentUnsupportedCalls } from './agent-cases';
 import type { CaseContext, ConformanceCase } from '../types';
 
 /** A negative case: the backend declares `capability` false, so calling `call` must be refused. */
@@ -70,6 +71,9 @@ export const UNSUPPORTED_PROBES: readonly UnsupportedProbe[] = [
       return restored;
     },
   },
+  { capability: 'exec.sessions', title: 'sessions.create', call: (ctx) => agentUnsupportedCalls['exec.sessions'](ctx.sandbox) },
+  { capability: 'endpoints.get', title: 'endpoints.get', call: (ctx) => agentUnsupportedCalls['endpoints.get'](ctx.sandbox) },
+  { capability: 'lifecycle.pause', title: 'pause and resume', call: (ctx) => agentUnsupportedCalls['lifecycle.pause'](ctx.sandbox) },
 ];
 
 const unsupportedCases: ConformanceCase[] = UNSUPPORTED_PROBES.map((probe) => ({

@@ -261,6 +261,7 @@ export const fsCases: readonly ConformanceCase[] = [
       expect(await sandbox.fs.exists(under)).toBe(false);
       await expectError(() => sandbox.fs.stat(under), FileNotFoundError, 'fs.stat under a regular file');
       await expectError(() => sandbox.fs.read(under), FileNotFoundError, 'fs.read under a regular file');
+      // readBytes is gated by fs.binary (UnsupportedCapabilityError when declared absent).
       if (capabilities.fs.binary) await expectError(() => sandbox.fs.readBytes(under), FileNotFoundError, 'fs.readBytes under a regular file');
     },
   },

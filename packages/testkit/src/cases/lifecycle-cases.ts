@@ -8,6 +8,7 @@ import type { ConformanceCase } from '../types';
 export const CAPABILITY_PATHS: readonly CapabilityPath[] = [
   'exec.exactOutput',
   'exec.streaming',
+  'exec.sessions',
   'fs.binary',
   'fs.confined',
   'fs.symlinks',
@@ -16,6 +17,9 @@ export const CAPABILITY_PATHS: readonly CapabilityPath[] = [
   'watch.native',
   'watch.polling',
   'lifecycle.restore',
+  'lifecycle.renew',
+  'lifecycle.pause',
+  'endpoints.get',
 ];
 
 /** Calls that must raise a lifecycle error before init / after dispose, labelled for messages. */
@@ -41,6 +45,10 @@ function guardedCalls(sandbox: Sandbox, dir: string): Array<[string, () => unkno
     ['processes.list', () => sandbox.processes.list(), background],
     ['processes.start', () => sandbox.processes.start('true'), background],
     ['watchFiles', () => sandbox.watchFiles([dir], () => undefined), (c) => c.watch.polling || c.watch.native],
+    ['sessions.create', () => sandbox.sessions.create(), (c) => c.exec.sessions],
+    ['endpoints.get', () => sandbox.endpoints.get(8080), (c) => c.endpoints.get],
+    ['pause', () => sandbox.pause(), (c) => c.lifecycle.pause],
+    ['resume', () => sandbox.resume(), (c) => c.lifecycle.pause],
   ];
 }
 

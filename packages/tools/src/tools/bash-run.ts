@@ -65,6 +65,8 @@ export type BashRunOutput = BashRunForegroundOutput | BashRunBackgroundOutput;
  * to a file in the sandbox. Background: starts it through `sandbox.processes` (it outlives the
  * call, no timeout) and returns a `shellId`. Errors: `UNSUPPORTED` when the backend has no
  * background processes; sandbox errors by code; `ABORTED` when the signal fires (the command is killed).
+ * With a `ToolState` on a backend with `exec.sessions`, foreground commands share one shell
+ * session, so `cd` and `export` persist between calls (opt out with the `bashSessions: false` setting).
  */
 export const bashRunTool = defineTool({
   name: 'bash_run',
@@ -77,7 +79,7 @@ export const bashRunTool = defineTool({
   ].join(' '),
   inputSchema: bashRunInput,
   readOnly: false,
-  async run(input, { sandbox, signal, settings }): Promise<BashRunOutput> {
+  async run(input, { sandbox, signal, settings, state }): Promise<BashRunOutput> {
     if (input.background) {
       assertCapability(sandbox.capabilities, 'processes.background', sandbox.kind);
       const { id } = await sandbox.processes.start(input.cmd, input.cwd === undefined ? {} : { cwd: input.cwd });
@@ -89,12 +91,15 @@ export const bashRunTool = defineTool({
       };
     }
     const timeoutMs = input.timeout_ms ?? settings.defaultTimeoutMs;
-    const result = await sandbox.exec(input.cmd, {
+    const options = {
       timeoutMs,
       maxOutputBytes: settings.execMaxOutputBytes,
       ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
       ...(signal === undefined ? {} : { signal }),
-    });
+    };
+    // One shell per agent (ToolState) when the backend has sessions: cd and export persist across calls.
+    const session = await state?.shellSession();
+    const result = session === undefined ? await sandbox.exec(input.cmd, options) : await session.exec(input.cmd, options);
     const [stdout, stderr] = await Promise.all([
       spillLongText({ sandbox, text: result.stdout, maxChars: settings.maxOutputChars, label: 'stdout' }),
       spillLongText({ sandbox, text: result.stderr, maxChars: settings.maxOutputChars, label: 'stderr' }),
