@@ -12,7 +12,7 @@ import {
 import { withRetry, type DriverEndpoint, type DriverExecRequest, type DriverExecResult, type DriverLifetime, type DriverStartContext, type SandboxDriverV1 } from '@kode/driver';
 import { runCommandStream } from './command-stream';
 import type { OpenSandboxContext } from './context';
-import { exitCodeOf } from './exit-code';
+import { CLIENT_TIMEOUT_GRACE_MS, execOutcome, LINE_ENVELOPE_BYTES } from './exec-outcome';
 import { mapOpenSandboxError } from './map-error';
 import { OpenSandboxDriverFs } from './opensandbox-fs';
 import { OpenSandboxDriverProcesses } from './opensandbox-processes';
@@ -37,11 +37,7 @@ export const OPEN_SANDBOX_CAPABILITIES: SandboxCapabilities = defineCapabilities
   endpoints: { get: true },
 });
 
-/** Extra time past `timeoutMs` the client grants the server's own command timeout before interrupting the command itself. */
-const CLIENT_TIMEOUT_GRACE_MS = 2_000;
 const BACKEND = 'opensandbox';
-/** Room for an output event's JSON envelope (type, timestamp, escapes) on top of the output cap, in bytes. */
-const LINE_ENVELOPE_BYTES = 64 * 1024;
 
 /**
  * The OpenSandbox driver: I/O on the official `@alibaba-group/opensandbox` client, errors mapped by
@@ -202,28 +198,14 @@ export class OpenSandboxDriver implements SandboxDriverV1 {
         (stream === 'stdout' ? request.onStdout : request.onStderr)(`${line}\n`);
       },
     });
-    const { end } = result;
-    switch (end.kind) {
-      case 'complete':
-        return { code: 0, timedOut: false, truncated };
-      case 'error': {
-        const code = exitCodeOf({ value: end.value, detail: end.detail });
-        if (code === undefined) throw this.#startFailure(end.value, request.cwd);
-        const pastDeadline = timeoutMs > 0 && result.durationMs >= timeoutMs;
-        return { code, timedOut: pastDeadline && code !== 0, truncated };
-      }
-      case 'deadline':
-        return { code: 124, timedOut: true, truncated };
-      case 'aborted':
-        throw request.signal.reason;
-      case 'failed':
-        throw this.toError(end.error, { operation: 'exec', cwd: request.cwd });
-      case 'cut':
-        throw new BackendError(
-          `OpenSandbox: exec failed: the command stream ended before the command finished${result.id ? ` (command ${result.id})` : ''}.`,
-          { backend: BACKEND, retryable: false, hint: 'The connection to the sandbox was cut; the command may or may not have run, so it is not retried.' },
-        );
-    }
+    return execOutcome(result, {
+      timeoutMs,
+      truncated,
+      signal: request.signal,
+      what: 'exec',
+      startFailure: (detail) => this.#startFailure(detail, request.cwd),
+      failure: (error) => this.toError(error, { operation: 'exec', cwd: request.cwd }),
+    });
   }
 
   /** Extends the lifetime to `timeoutMs` from now (server: renew-expiration, whole seconds). */

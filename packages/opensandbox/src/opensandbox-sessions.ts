@@ -2,13 +2,9 @@ import { BackendError, FileNotFoundError, InvalidArgumentError, quoteShellArg, t
 import type { DriverExecResult, DriverSessionExecRequest, DriverSessions } from '@kode/driver';
 import { runCommandStream } from './command-stream';
 import type { OpenSandboxContext } from './context';
-import { exitCodeOf } from './exit-code';
+import { CLIENT_TIMEOUT_GRACE_MS, execOutcome, LINE_ENVELOPE_BYTES } from './exec-outcome';
 
 const BACKEND = 'opensandbox';
-/** Extra time past `timeoutMs` the client grants the server's own timeout before interrupting the run itself. */
-const CLIENT_TIMEOUT_GRACE_MS = 2_000;
-/** Room for an output event's JSON envelope on top of the output cap, in bytes. */
-const LINE_ENVELOPE_BYTES = 64 * 1024;
 
 /**
  * The script one session run executes: `env` exported for this command only (execd sessions take
@@ -80,36 +76,23 @@ export class OpenSandboxDriverSessions implements DriverSessions {
         (stream === 'stdout' ? request.onStdout : request.onStderr)(`${line}\n`);
       },
     });
-    const { end } = result;
-    switch (end.kind) {
-      case 'complete':
-        return { code: 0, timedOut: false, truncated };
-      case 'error': {
-        const code = exitCodeOf({ value: end.value, detail: end.detail });
-        if (code === undefined) throw this.#startFailure(end.value, request.cwd);
-        const pastDeadline = timeoutMs > 0 && result.durationMs >= timeoutMs;
-        return { code, timedOut: pastDeadline && code !== 0, truncated };
-      }
-      case 'deadline':
-        return { code: 124, timedOut: true, truncated };
-      case 'aborted':
-        throw request.signal.reason;
-      case 'failed':
+    return execOutcome(result, {
+      timeoutMs,
+      truncated,
+      signal: request.signal,
+      what: `session.exec (session ${id})`,
+      startFailure: (detail) => this.#startFailure(detail, request.cwd),
+      failure: (error) => {
         // execd's 404 CONTEXT_NOT_FOUND is about the session, not the sandbox (a bare 404 would read as a gone sandbox).
-        if ((end.error as { error?: { code?: unknown } } | undefined)?.error?.code === 'CONTEXT_NOT_FOUND') {
-          throw new InvalidArgumentError(`OpenSandbox: session ${id} does not exist in the sandbox (any more).`, {
+        if ((error as { error?: { code?: unknown } } | undefined)?.error?.code === 'CONTEXT_NOT_FOUND') {
+          return new InvalidArgumentError(`OpenSandbox: session ${id} does not exist in the sandbox (any more).`, {
             backend: BACKEND,
             hint: 'Create a new session with sandbox.sessions.create().',
           });
         }
-        throw this.#ctx.toError(end.error, { operation: `session.exec ${id}`, ...(request.cwd === undefined ? {} : { cwd: request.cwd }) });
-      case 'cut':
-        throw new BackendError(`OpenSandbox: session.exec failed: the stream of session ${id} ended before the command finished.`, {
-          backend: BACKEND,
-          retryable: false,
-          hint: 'The connection to the sandbox was cut; the command may or may not have run, so it is not retried.',
-        });
-    }
+        return this.#ctx.toError(error, { operation: `session.exec ${id}`, ...(request.cwd === undefined ? {} : { cwd: request.cwd }) });
+      },
+    });
   }
 
   /** `DELETE /session/{id}`; an unknown session counts as closed. */
