@@ -22,7 +22,7 @@ export const EXAMPLE_CAPABILITIES: SandboxCapabilities = defineCapabilities({
   processes: { background: false, reconnect: false },
   watch: { native: false, polling: true },
   lifecycle: { restore: false, renew: false, pause: false },
-  endpoints: { get: false },
+  endpoints: false,
 });
 
 /** The config of the example backend (what `new ExampleSandbox(config)` and `SandboxFactory.create` take). */

@@ -8,7 +8,7 @@ const input: SandboxCapabilities = {
   processes: { background: true, reconnect: false },
   watch: { native: false, polling: true },
   lifecycle: { restore: true, renew: false, pause: false },
-  endpoints: { get: false },
+  endpoints: false,
 };
 
 describe('capabilities', () => {
@@ -33,5 +33,13 @@ describe('capabilities', () => {
       expect((error as UnsupportedCapabilityError).capability).toBe('processes.reconnect');
       expect((error as UnsupportedCapabilityError).backend).toBe('demo');
     }
+  });
+
+  it('answers standalone names (`endpoints`) as plain booleans', () => {
+    expect(hasCapability(defineCapabilities(input), 'endpoints')).toBe(false);
+    const caps = defineCapabilities({ ...input, endpoints: true });
+    expect(caps.endpoints).toBe(true);
+    expect(hasCapability(caps, 'endpoints')).toBe(true);
+    expect(() => assertCapability(defineCapabilities(input), 'endpoints', 'demo')).toThrow(UnsupportedCapabilityError);
   });
 });

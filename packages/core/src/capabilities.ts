@@ -54,28 +54,34 @@ export interface SandboxCapabilities {
     /** True when `pause()` freezes the sandbox (files and processes kept) and `resume()` thaws it. */
     readonly pause: boolean;
   };
-  readonly endpoints: {
-    /** True when `sandbox.endpoints.get(port)` gives a URL (and headers) that reaches a port inside the sandbox. */
-    readonly get: boolean;
-  };
+  /**
+   * True when `sandbox.endpoints.get(port)` gives a URL (and headers) that reaches a port inside the
+   * sandbox. A capability of its own (not a group): `if (sandbox.capabilities.endpoints)` reads as it should.
+   */
+  readonly endpoints: boolean;
 }
 
-/** A dotted path to one boolean capability, such as `'watch.native'`. */
-export type CapabilityPath = {
-  [G in keyof SandboxCapabilities]: `${G & string}.${keyof SandboxCapabilities[G] & string}`;
-}[keyof SandboxCapabilities];
+/** The capability groups (objects of booleans), such as `watch`. */
+type CapabilityGroup = { [G in keyof SandboxCapabilities]: SandboxCapabilities[G] extends boolean ? never : G }[keyof SandboxCapabilities];
+/** The capabilities that stand alone (a boolean, not a group), such as `endpoints`. */
+type CapabilityFlag = { [G in keyof SandboxCapabilities]: SandboxCapabilities[G] extends boolean ? G : never }[keyof SandboxCapabilities];
+
+/** The name of one boolean capability: `group.name` (such as `'watch.native'`) or a standalone one (`'endpoints'`). */
+export type CapabilityPath = { [G in CapabilityGroup]: `${G}.${keyof SandboxCapabilities[G] & string}` }[CapabilityGroup] | CapabilityFlag;
 
 /** Returns a deep-frozen copy of `capabilities`. Backends call it once, at module load. */
 export function defineCapabilities(capabilities: SandboxCapabilities): SandboxCapabilities {
-  const copy = JSON.parse(JSON.stringify(capabilities)) as Record<string, Record<string, boolean>>;
-  for (const group of Object.values(copy)) Object.freeze(group);
+  const copy = JSON.parse(JSON.stringify(capabilities)) as Record<string, Record<string, boolean> | boolean>;
+  for (const group of Object.values(copy)) if (typeof group === 'object') Object.freeze(group);
   return Object.freeze(copy) as unknown as SandboxCapabilities;
 }
 
 /** Whether `capabilities` declares the capability at `path`. */
 export function hasCapability(capabilities: SandboxCapabilities, path: CapabilityPath): boolean {
-  const [group, name] = path.split('.') as [keyof SandboxCapabilities, string];
-  return (capabilities[group] as Record<string, boolean> | undefined)?.[name] === true;
+  const [group, name] = path.split('.') as [keyof SandboxCapabilities, string | undefined];
+  const value: unknown = capabilities[group];
+  if (name === undefined) return value === true;
+  return (value as Record<string, boolean> | undefined)?.[name] === true;
 }
 
 /**

@@ -6,13 +6,13 @@ export interface SandboxEndpoint {
   headers: Record<string, string>;
 }
 
-/** Ports of a sandbox reached from outside; present when `capabilities.endpoints.get`. */
+/** Ports of a sandbox reached from outside; present when `capabilities.endpoints`. */
 export interface SandboxEndpoints {
   /**
    * Where a server listening on `port` (1..65535) inside the sandbox is reached:
    * `fetch(`${url}/path`, { headers })` works once something listens there. Does not check that
    * anything listens. Idempotent.
-   * @throws UnsupportedCapabilityError when `capabilities.endpoints.get` is false;
+   * @throws UnsupportedCapabilityError when `capabilities.endpoints` is false;
    * InvalidArgumentError (bad port), NotInitializedError, DisposedError, transport errors
    */
   get(port: number): Promise<SandboxEndpoint>;

@@ -16,7 +16,7 @@ class RecordingSandbox implements Partial<Sandbox> {
     processes: { background: false, reconnect: false },
     watch: { native: false, polling: false },
     lifecycle: { restore: false, renew: false, pause: false },
-    endpoints: { get: false },
+    endpoints: false,
   });
   disposed = 0;
   constructor(readonly config: { kind: string; failInit?: boolean }) {}

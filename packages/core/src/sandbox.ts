@@ -64,7 +64,7 @@ export interface Sandbox extends AsyncDisposable {
   readonly processes: SandboxProcesses;
   /** Shell sessions whose `cd` and `export` persist (`capabilities.exec.sessions`). */
   readonly sessions: SandboxSessions;
-  /** URLs of ports inside the sandbox (`capabilities.endpoints.get`). */
+  /** URLs of ports inside the sandbox (`capabilities.endpoints`). */
   readonly endpoints: SandboxEndpoints;
   /**
    * Connects or creates the sandbox and prepares `workDir`. Idempotent; concurrent calls share one

@@ -113,7 +113,7 @@ export class DriverSandbox implements Sandbox {
   readonly processes: FrontProcesses;
   /** Shell sessions (`capabilities.exec.sessions`). */
   readonly sessions: FrontSessions;
-  /** URLs of ports inside the sandbox (`capabilities.endpoints.get`). */
+  /** URLs of ports inside the sandbox (`capabilities.endpoints`). */
   readonly endpoints: FrontEndpoints;
 
   readonly #driver: SandboxDriver;

@@ -17,12 +17,12 @@ export class FrontEndpoints implements SandboxEndpoints {
    * Where a server on `port` (integer 1..65535) inside the sandbox is reached: `{ url, headers }`
    * for `fetch(url, { headers })`. Does not check that anything listens. Retried like every
    * idempotent call; the headers may carry access tokens, so never log them.
-   * @throws UnsupportedCapabilityError (`endpoints.get` absent), InvalidArgumentError (bad port),
+   * @throws UnsupportedCapabilityError (capability `endpoints` absent), InvalidArgumentError (bad port),
    * NotInitializedError, DisposedError, SandboxNotFoundError, transport errors
    */
   async get(port: number): Promise<SandboxEndpoint> {
     const backend = this.#ctx.backend;
-    assertCapability(this.#ctx.driver.capabilities, 'endpoints.get', backend);
+    assertCapability(this.#ctx.driver.capabilities, 'endpoints', backend);
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535) {
       throw new InvalidArgumentError(`endpoints.get port must be an integer from 1 to 65535, got ${describe(port)}.`, { backend });
     }

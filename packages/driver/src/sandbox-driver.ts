@@ -184,7 +184,7 @@ export interface DriverSessions {
   close(id: string): Promise<void>;
 }
 
-/** Where a port inside the sandbox is reached from the caller (`capabilities.endpoints.get`). */
+/** Where a port inside the sandbox is reached from the caller (`capabilities.endpoints`). */
 export interface DriverEndpoint {
   /** Absolute URL with scheme, no trailing slash. */
   url: string;
@@ -251,7 +251,7 @@ export interface SandboxDriverV1 {
   exec(request: DriverExecRequest): Promise<DriverExecResult>;
   /** Shell sessions; present when `capabilities.exec.sessions`. */
   readonly sessions?: DriverSessions;
-  /** Where `port` (1..65535) is reached from the caller; present when `capabilities.endpoints.get`. Idempotent. */
+  /** Where `port` (1..65535) is reached from the caller; present when `capabilities.endpoints`. Idempotent. */
   endpoint?(port: number): Promise<DriverEndpoint>;
   /** Freezes the sandbox (files, processes and sessions kept); present when `capabilities.lifecycle.pause`. */
   pause?(): Promise<void>;

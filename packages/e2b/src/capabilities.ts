@@ -12,5 +12,5 @@ export const E2B_CAPABILITIES: SandboxCapabilities = defineCapabilities({
   processes: { background: true, reconnect: true },
   watch: { native: true, polling: true },
   lifecycle: { restore: true, renew: true, pause: false },
-  endpoints: { get: false },
+  endpoints: false,
 });

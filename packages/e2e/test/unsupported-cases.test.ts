@@ -29,8 +29,9 @@ SandboxFactory.register({
 });
 
 function withAbsent(sandbox: Sandbox, path: CapabilityPath): Sandbox & { capabilities: SandboxCapabilities } {
-  const [group, name] = path.split('.') as [keyof SandboxCapabilities, string];
-  const capabilities = Object.freeze({ ...sandbox.capabilities, [group]: Object.freeze({ ...sandbox.capabilities[group], [name]: false }) }) as SandboxCapabilities;
+  const [group, name] = path.split('.') as [keyof SandboxCapabilities, string | undefined];
+  const absent = name === undefined ? false : Object.freeze({ ...(sandbox.capabilities[group] as Record<string, boolean>), [name]: false });
+  const capabilities = Object.freeze({ ...sandbox.capabilities, [group]: absent }) as SandboxCapabilities;
   return new Proxy(sandbox, {
     get(target, key) {
       if (key === 'capabilities') return capabilities;
@@ -85,7 +86,7 @@ function declareAbsent(sandbox: Sandbox, options: ConformanceSandboxOptions, pat
       return proxy(base, { toConfig: () => ({ ...sandbox.toConfig(), kind: NO_RESTORE_KIND }) });
     case 'exec.sessions':
       return proxy(base, { sessions: proxy(sandbox.sessions, { create: () => Promise.resolve().then(refuse) }) });
-    case 'endpoints.get':
+    case 'endpoints':
       return proxy(base, { endpoints: proxy(sandbox.endpoints, { get: () => Promise.resolve().then(refuse) }) });
     case 'lifecycle.pause': // local has no pause to serve anyway: nothing to probe
     case 'exec.exactOutput':
@@ -101,7 +102,7 @@ function targetDeclaringAbsent(path: CapabilityPath, enforce: boolean): Conforma
   return { ...local, name: `local declaring ${path} absent`, create: async (options) => declareAbsent(await local.create(options), options, path, enforce) };
 }
 
-const PROBED: readonly CapabilityPath[] = ['exec.streaming', 'exec.sessions', 'endpoints.get', 'fs.binary', 'fs.streaming', 'processes.background', 'watch.native', 'watch.polling', 'lifecycle.restore'];
+const PROBED: readonly CapabilityPath[] = ['exec.streaming', 'exec.sessions', 'endpoints', 'fs.binary', 'fs.streaming', 'processes.background', 'watch.native', 'watch.polling', 'lifecycle.restore'];
 
 describe('errors.unsupported.* run and decide on a backend declaring a capability absent', () => {
   for (const path of PROBED) {

@@ -34,5 +34,5 @@ export const LOCAL_CAPABILITIES: SandboxCapabilities = defineCapabilities({
   processes: { background: true, reconnect: false },
   watch: { native: NATIVE_WATCH_AVAILABLE, polling: true },
   lifecycle: { restore: true, renew: false, pause: false },
-  endpoints: { get: true },
+  endpoints: true,
 });

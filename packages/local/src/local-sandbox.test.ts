@@ -93,7 +93,7 @@ describe('LocalSandbox lifecycle', () => {
       processes: { background: true, reconnect: false },
       watch: { polling: true },
       lifecycle: { restore: true, renew: false, pause: false },
-      endpoints: { get: true },
+      endpoints: true,
     });
   });
 

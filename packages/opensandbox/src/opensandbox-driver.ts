@@ -34,7 +34,7 @@ export const OPEN_SANDBOX_CAPABILITIES: SandboxCapabilities = defineCapabilities
   processes: { background: true, reconnect: true },
   watch: { native: true, polling: true },
   lifecycle: { restore: true, renew: true, pause: true },
-  endpoints: { get: true },
+  endpoints: true,
 });
 
 const BACKEND = 'opensandbox';

@@ -12,7 +12,7 @@ const allTrue: SandboxCapabilities = defineCapabilities({
   processes: { background: true, reconnect: true },
   watch: { native: true, polling: true },
   lifecycle: { restore: true, renew: false, pause: true },
-  endpoints: { get: true },
+  endpoints: true,
 });
 const remoteLike: SandboxCapabilities = defineCapabilities({
   exec: { exactOutput: false, streaming: true, sessions: false },
@@ -20,7 +20,7 @@ const remoteLike: SandboxCapabilities = defineCapabilities({
   processes: { background: false, reconnect: false },
   watch: { native: false, polling: true },
   lifecycle: { restore: true, renew: false, pause: false },
-  endpoints: { get: false },
+  endpoints: false,
 });
 const target: ConformanceTarget = { name: 'unit', create: () => Promise.reject(new Error('not used')) };
 

@@ -120,7 +120,7 @@ export const agentCases: readonly ConformanceCase[] = [
     id: 'endpoints.fetch',
     group: 'endpoints',
     title: 'endpoints.get(port) gives a URL and headers that reach a server started in the sandbox',
-    requires: ['endpoints.get', 'processes.background'],
+    requires: ['endpoints', 'processes.background'],
     async run(ctx) {
       const portFile = `${ctx.workdir}/server.port`;
       const host = ctx.target.serverHost ?? '0.0.0.0';
@@ -151,7 +151,7 @@ export const agentCases: readonly ConformanceCase[] = [
     id: 'endpoints.invalid-port',
     group: 'endpoints',
     title: 'endpoints.get refuses a port outside 1..65535 or not an integer with InvalidArgumentError',
-    requires: ['endpoints.get'],
+    requires: ['endpoints'],
     async run(ctx) {
       for (const port of [0, 65_536, 80.5, Number.NaN, '80' as unknown as number]) {
         await expectError(() => ctx.sandbox.endpoints.get(port), InvalidArgumentError, `endpoints.get(${String(port)})`);
@@ -191,7 +191,7 @@ export const agentCases: readonly ConformanceCase[] = [
 /** The calls the negative cases make for the agent capabilities (see `UNSUPPORTED_PROBES`). */
 export const agentUnsupportedCalls = {
   'exec.sessions': (sandbox: Sandbox) => sandbox.sessions.create(),
-  'endpoints.get': (sandbox: Sandbox) => sandbox.endpoints.get(8080),
+  'endpoints': (sandbox: Sandbox) => sandbox.endpoints.get(8080),
   'lifecycle.pause': async (sandbox: Sandbox) => {
     await expectError(() => sandbox.resume(), UnsupportedCapabilityError, 'resume');
     return sandbox.pause();

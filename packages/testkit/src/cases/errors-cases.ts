@@ -72,7 +72,7 @@ export const UNSUPPORTED_PROBES: readonly UnsupportedProbe[] = [
     },
   },
   { capability: 'exec.sessions', title: 'sessions.create', call: (ctx) => agentUnsupportedCalls['exec.sessions'](ctx.sandbox) },
-  { capability: 'endpoints.get', title: 'endpoints.get', call: (ctx) => agentUnsupportedCalls['endpoints.get'](ctx.sandbox) },
+  { capability: 'endpoints', title: 'endpoints.get', call: (ctx) => agentUnsupportedCalls.endpoints(ctx.sandbox) },
   { capability: 'lifecycle.pause', title: 'pause and resume', call: (ctx) => agentUnsupportedCalls['lifecycle.pause'](ctx.sandbox) },
 ];
 
