@@ -67,3 +67,4 @@ export {
   type SandboxAdminPort,
   type SandboxListEntry,
 } from './sandbox-admin';
+export { parseCommandLine, runCliMain, type CliFlagValues, type ParsedCommandLine } from './cli-runner';

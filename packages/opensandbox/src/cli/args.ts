@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { InvalidArgumentError, type WatchMode } from '@kode/core';
-import { ADMIN_ARG_OPTIONS, ADMIN_GC_FLAGS, ADMIN_LIST_FLAGS, adminSettings, type AdminGcSettings, type AdminListSettings } from '@kode/driver';
+import { ADMIN_ARG_OPTIONS, ADMIN_GC_FLAGS, ADMIN_LIST_FLAGS, adminSettings, parseCommandLine, type AdminGcSettings, type AdminListSettings } from '@kode/driver';
 import { CREATOR_SDK, CREATOR_SDK_KEY, resolveOptions } from '../options';
 
 export { parseDuration } from '@kode/driver';
@@ -101,39 +100,14 @@ Options:
  * @throws InvalidArgumentError for an unknown command or flag, a missing value or a malformed endpoint
  */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        endpoint: { type: 'string' },
-        'api-key': { type: 'string' },
-        image: { type: 'string' },
-        'use-server-proxy': { type: 'boolean' },
-        watch: { type: 'string' },
-        ...ADMIN_ARG_OPTIONS,
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, '.') : String(error), { hint: 'Run `kode-sandbox --help`.' });
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { kind: 'help' };
-  if (values.version) return { kind: 'version' };
-  const [command, ...rest] = positionals;
-  if (command === undefined) throw new InvalidArgumentError('Missing command.', { hint: 'Run `kode-sandbox doctor`, or `kode-sandbox --help`.' });
-  const allowed = COMMAND_FLAGS[command];
-  if (allowed === undefined) throw new InvalidArgumentError(`Unknown command ${JSON.stringify(command)}.`, { hint: 'The commands are `doctor`, `list` and `gc`.' });
-  if (rest.length > 0) throw new InvalidArgumentError(`Unexpected argument ${JSON.stringify(rest[0])}.`, { hint: 'Run `kode-sandbox --help`.' });
-  for (const flag of Object.keys(values)) {
-    if (!allowed.includes(flag) && flag !== 'help' && flag !== 'version') {
-      throw new InvalidArgumentError(`--${flag} is not an option of \`${command}\`.`, { hint: 'Run `kode-sandbox --help`.' });
-    }
-  }
+  const line = parseCommandLine(argv, {
+    name: 'kode-sandbox',
+    options: { endpoint: { type: 'string' }, 'api-key': { type: 'string' }, image: { type: 'string' }, 'use-server-proxy': { type: 'boolean' }, watch: { type: 'string' }, ...ADMIN_ARG_OPTIONS },
+    commands: COMMAND_FLAGS,
+    suggest: 'doctor',
+  });
+  if (line.kind !== 'command') return line;
+  const { command, values } = line;
   if (command === 'list' || command === 'gc') {
     const server = resolveServer(values.endpoint, values['api-key']);
     const creator = { pair: `${CREATOR_SDK_KEY}=${CREATOR_SDK}`, packageName: '@kode/opensandbox' };
