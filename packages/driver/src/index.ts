@@ -60,6 +60,7 @@ export {
   runAdminCommand,
   runGc,
   type AdminArgValues,
+  type AdminCreator,
   type AdminGcSettings,
   type AdminListSettings,
   type GcAction,

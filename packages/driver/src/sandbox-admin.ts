@@ -94,6 +94,16 @@ export interface AdminArgValues {
   all?: boolean | undefined;
 }
 
+/** Who creates a backend's sandboxes, for the hints of `adminSettings`. */
+export interface AdminCreator {
+  /** The creator metadata pair, e.g. `kode.sdk=kode-e2b`. */
+  pair: string;
+  /** The npm package, e.g. `@kode/e2b`. */
+  packageName: string;
+  /** Where `gc --all` kills, e.g. `'of the team'`. Default `'on the server'`. */
+  scope?: string;
+}
+
 const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
@@ -124,22 +134,22 @@ export function parseMetadataPairs(pairs: readonly string[], example: string): R
 /**
  * The settings of `list` or `gc` from the shared flags. `gc` needs at least one `--metadata`
  * filter unless `--all` is given (on a shared server it would kill other users' sandboxes).
- * @param creator the metadata pair this backend's sandboxes carry, e.g. `kode.sdk=kode-e2b`, and the package name, for hints
+ * @param creator for hints: the metadata pair this backend's sandboxes carry (`kode.sdk=kode-e2b`), the package name, and where `--all` kills (default `'on the server'`)
  * @throws InvalidArgumentError for a malformed pair or duration, or `gc` without a filter
  */
 export function adminSettings(
   command: 'list',
   values: AdminArgValues,
-  creator: { pair: string; packageName: string },
+  creator: AdminCreator,
 ): AdminListSettings;
-export function adminSettings(command: 'gc', values: AdminArgValues, creator: { pair: string; packageName: string }): AdminGcSettings;
-export function adminSettings(command: 'list' | 'gc', values: AdminArgValues, creator: { pair: string; packageName: string }): AdminListSettings | AdminGcSettings {
+export function adminSettings(command: 'gc', values: AdminArgValues, creator: AdminCreator): AdminGcSettings;
+export function adminSettings(command: 'list' | 'gc', values: AdminArgValues, creator: AdminCreator): AdminListSettings | AdminGcSettings {
   const base: AdminListSettings = { metadata: parseMetadataPairs(values.metadata ?? [], creator.pair), states: values.state ?? [], json: values.json === true };
   if (command === 'list') return base;
   const all = values.all === true;
   if (!all && Object.keys(base.metadata).length === 0) {
     throw new InvalidArgumentError('gc needs at least one --metadata k=v filter.', {
-      hint: `Sandboxes made by ${creator.packageName} carry ${creator.pair}. Pass --all to kill every matching sandbox on the server (other users' too).`,
+      hint: `Sandboxes made by ${creator.packageName} carry ${creator.pair}. Pass --all to kill every matching sandbox ${creator.scope ?? 'on the server'} (other users' too).`,
     });
   }
   return {

@@ -116,6 +116,7 @@ describe('kode-e2b list / gc', () => {
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('gc needs at least one --metadata');
     expect(bare.stderr).toContain('kode.sdk=kode-e2b');
+    expect(bare.stderr).toContain("every matching sandbox of the API key's team");
     const all = await runCli(['gc', '--all', '--older-than', '1d', '--dry-run']);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain('dry run: would kill 0 of');

@@ -93,7 +93,7 @@ export function parseE2BCliArgs(argv: readonly string[]): E2BCliCommand {
     throw usageError(`--api-url${values['api-url'] === undefined ? ' (from E2B_API_URL)' : ''} must be an absolute http(s) URL, got ${JSON.stringify(apiUrl)}.`);
   }
   const server: E2BServerSettings = { apiKey: values['api-key'] ?? envValue('E2B_API_KEY'), domain: values.domain ?? envValue('E2B_DOMAIN'), apiUrl };
-  const creator = { pair: `${CREATOR_SDK_KEY}=${CREATOR_SDK}`, packageName: '@kode/e2b' };
+  const creator = { pair: `${CREATOR_SDK_KEY}=${CREATOR_SDK}`, packageName: '@kode/e2b', scope: 'of the API key\'s team' };
   const filters = { ...values, state: states };
   if (command === 'list') return { kind: 'list', settings: { ...server, ...adminSettings('list', filters, creator) } };
   // COMMAND_FLAGS has only list and gc.
