@@ -47,3 +47,25 @@ export {
   type SandboxDriver,
   type SandboxDriverV1,
 } from './sandbox-driver';
+export {
+  ADMIN_ARG_OPTIONS,
+  ADMIN_GC_FLAGS,
+  ADMIN_LIST_FLAGS,
+  adminSettings,
+  formatAge,
+  formatGcSummary,
+  formatList,
+  parseDuration,
+  parseMetadataPairs,
+  runAdminCommand,
+  runGc,
+  type AdminArgValues,
+  type AdminCreator,
+  type AdminGcSettings,
+  type AdminListSettings,
+  type GcAction,
+  type GcReport,
+  type SandboxAdminPort,
+  type SandboxListEntry,
+} from './sandbox-admin';
+export { parseCommandLine, runCliMain, type CliFlagValues, type ParsedCommandLine } from './cli-runner';

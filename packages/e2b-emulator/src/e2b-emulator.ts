@@ -77,6 +77,11 @@ export interface E2BEmulatorOptions {
   templates?: Record<string, TemplateProfile>;
   /** Isolation driver. Default bubblewrap. */
   isolation?: IsolationDriver;
+  /**
+   * Most sandboxes one `GET /v2/sandboxes` page holds, whatever `limit` asks (a smaller page, so
+   * tests exercise pagination without starting 100 sandboxes). Default 100, E2B's maximum.
+   */
+  listPageSize?: number;
 }
 
 /** A running emulator. */
@@ -175,6 +180,79 @@ function pickHeaders(req: IncomingMessage): Record<string, string> {
     if (typeof value === 'string') out[name] = value;
   }
   return out;
+}
+
+/** E2B's largest (and default) page of `GET /v2/sandboxes`. */
+const MAX_LIST_LIMIT = 100;
+/** The states `GET /v2/sandboxes` lists by default, and the only ones it accepts in `state`. */
+const LIST_STATES = ['running', 'paused'];
+
+/**
+ * The `metadata` query of `GET /v2/sandboxes` as E2B reads it: a query string `k=v&k2=v2` whose
+ * keys and values the client percent-encodes once more (`encodeURIComponent`, then
+ * `URLSearchParams`), so each is decoded after the pairs are split.
+ */
+function parseMetadataQuery(text: string | null): Record<string, string> | string {
+  if (text === null || text === '') return {};
+  const out: Record<string, string> = {};
+  try {
+    for (const [key, value] of new URLSearchParams(text)) out[decodeURIComponent(key)] = decodeURIComponent(value);
+  } catch {
+    return `metadata query ${JSON.stringify(text)} is not a valid key=value query string`;
+  }
+  return out;
+}
+
+/** A page cursor: the sort key of the page's last sandbox (opaque to clients). */
+function encodeCursor(item: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify([item.startedAt, item.sandboxID])).toString('base64url');
+}
+
+function decodeCursor(token: string): [string, string] | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') return [value[0], value[1]];
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+/**
+ * One page of `GET /v2/sandboxes` as E2B answers it: filtered by `metadata` (every pair, exact)
+ * and `state` (comma-separated or repeated; default running and paused), newest first (ties by
+ * id), `limit` items (1–100, default 100; at most `pageSize`), and a cursor for the next page when more remain (sent
+ * in the `x-next-token` header, taken back as `nextToken`). Filters on each item's `state` field.
+ */
+function listPage(all: Array<Record<string, unknown>>, query: URLSearchParams, pageSize: number): { items: Array<Record<string, unknown>>; nextToken?: string } | { error: string } {
+  const metadata = parseMetadataQuery(query.get('metadata'));
+  if (typeof metadata === 'string') return { error: metadata };
+  const states = query.getAll('state').flatMap((s) => s.split(',')).filter((s) => s !== '');
+  const unknown = states.find((s) => !LIST_STATES.includes(s));
+  if (unknown !== undefined) return { error: `state ${JSON.stringify(unknown)} is not one of ${LIST_STATES.join(', ')}` };
+  const wanted = states.length > 0 ? states : LIST_STATES;
+  const limitText = query.get('limit');
+  const limit = limitText === null ? MAX_LIST_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) return { error: `limit must be an integer between 1 and ${MAX_LIST_LIMIT}, got ${JSON.stringify(limitText)}` };
+  const token = query.get('nextToken');
+  const cursor = token === null ? undefined : decodeCursor(token);
+  if (token !== null && cursor === undefined) return { error: 'invalid next token' };
+  const after = (item: Record<string, unknown>): boolean => {
+    if (cursor === undefined) return true;
+    const started = String(item.startedAt);
+    return started < cursor[0] || (started === cursor[0] && String(item.sandboxID) > cursor[1]);
+  };
+  const matching = all
+    .filter((item) => wanted.includes(String(item.state)))
+    .filter((item) => {
+      const labels = (item.metadata ?? {}) as Record<string, string>;
+      return Object.entries(metadata).every(([k, v]) => labels[k] === v);
+    })
+    .sort((a, b) => (a.startedAt === b.startedAt ? String(a.sandboxID).localeCompare(String(b.sandboxID)) : String(b.startedAt).localeCompare(String(a.startedAt))))
+    .filter(after);
+  const size = Math.min(limit, pageSize);
+  const items = matching.slice(0, size);
+  return matching.length > size ? { items, nextToken: encodeCursor(items[items.length - 1]!) } : { items };
 }
 
 function listen(server: Server): Promise<string> {
@@ -324,7 +402,10 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
         return reply(201, created(sandbox));
       }
       if (record.method === 'GET' && record.path === '/v2/sandboxes') {
-        return reply(200, [...running.values()].map(sandboxJson));
+        const page = listPage([...running.values()].map(sandboxJson), url.searchParams, options.listPageSize ?? MAX_LIST_LIMIT);
+        if ('error' in page) return reply(400, { code: 400, message: page.error });
+        if (page.nextToken !== undefined) res.setHeader('x-next-token', page.nextToken);
+        return reply(200, page.items);
       }
       if ((m = /^\/v2\/sandboxes\/([^/]+)\/connect$/.exec(record.path)) && record.method === 'POST') {
         const sandbox = running.get(m[1]!);

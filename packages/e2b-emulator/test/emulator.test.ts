@@ -76,6 +76,57 @@ describe('control plane', () => {
     await expect(Sandbox.connect(other.sandboxId, opts())).rejects.toBeInstanceOf(SandboxNotFoundError);
   });
 
+  it('filters the list by metadata (encoded by the client as the real API reads it) and by state', async () => {
+    const tag = `meta${Date.now().toString(36)}`;
+    const odd = 'a b&c=d/é+%';
+    const match = await emulator.startSandbox({ metadata: { tag, note: odd } });
+    const near = await emulator.startSandbox({ metadata: { tag, note: 'other' } });
+    const ids = async (query: Parameters<typeof Sandbox.list>[0]): Promise<string[]> => (await Sandbox.list({ ...opts(), ...query }).nextItems()).map((s) => s.sandboxId).sort();
+
+    expect(await ids({ query: { metadata: { tag, note: odd } } })).toEqual([match.sandboxId]);
+    expect(lastRequest((r) => r.method === 'GET' && r.path === '/v2/sandboxes').query.metadata).toBe(new URLSearchParams({ tag, note: encodeURIComponent(odd) }).toString());
+    expect(await ids({ query: { metadata: { tag } } })).toEqual([match.sandboxId, near.sandboxId].sort());
+    expect(await ids({ query: { metadata: { tag, note: 'none' } } })).toEqual([]);
+    expect(await ids({ query: { metadata: { tag }, state: ['running'] } })).toEqual([match.sandboxId, near.sandboxId].sort());
+    expect(await ids({ query: { metadata: { tag }, state: ['running', 'paused'] } })).toEqual([match.sandboxId, near.sandboxId].sort());
+    expect(lastRequest((r) => r.method === 'GET' && r.path === '/v2/sandboxes').query.state).toBe('running,paused');
+    expect(await ids({ query: { metadata: { tag }, state: ['paused'] } })).toEqual([]);
+
+    const bad = await fetch(`${emulator.apiUrl}/v2/sandboxes?state=stopped`, { headers: { 'X-API-KEY': emulator.apiKey } });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('state');
+    await emulator.killSandbox(match.sandboxId);
+    await emulator.killSandbox(near.sandboxId);
+  });
+
+  it('pages the list with limit and the x-next-token cursor, newest first', async () => {
+    const tag = `page${Date.now().toString(36)}`;
+    const started: string[] = [];
+    for (let i = 0; i < 3; i++) started.push((await emulator.startSandbox({ metadata: { tag } })).sandboxId);
+    const paginator = Sandbox.list({ ...opts(), limit: 2, query: { metadata: { tag } } });
+    const first = await paginator.nextItems();
+    expect(first).toHaveLength(2);
+    expect(paginator.hasNext).toBe(true);
+    const token = paginator.nextToken;
+    const second = await paginator.nextItems();
+    expect(lastRequest((r) => r.method === 'GET' && r.path === '/v2/sandboxes').query).toMatchObject({ limit: '2', nextToken: token });
+    expect(second).toHaveLength(1);
+    expect(paginator.hasNext).toBe(false);
+    const seen = [...first, ...second];
+    expect(seen.map((s) => s.sandboxId).sort()).toEqual([...started].sort());
+    const times = seen.map((s) => s.startedAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+
+    const headers = { 'X-API-KEY': emulator.apiKey };
+    for (const query of ['limit=0', 'limit=101', 'limit=x', 'nextToken=not-a-token']) {
+      const response = await fetch(`${emulator.apiUrl}/v2/sandboxes?${query}`, { headers });
+      expect(response.status, query).toBe(400);
+    }
+    const all = await fetch(`${emulator.apiUrl}/v2/sandboxes?limit=100`, { headers });
+    expect(all.headers.get('x-next-token')).toBeNull();
+    for (const id of started) await emulator.killSandbox(id);
+  });
+
   it('ends a sandbox when its lifetime runs out', async () => {
     const short = await Sandbox.create({ ...opts(), timeoutMs: 1_000 });
     expect(await short.isRunning()).toBe(true);

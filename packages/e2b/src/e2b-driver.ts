@@ -24,7 +24,7 @@ import { E2BDriverFs } from './e2b-fs';
 import { E2BDriverProcesses } from './e2b-processes';
 import { createE2BNativeWatch, createE2BWatchPort } from './e2b-watch';
 import { E2B_HINTS, isE2BUnavailable, mapE2BError, type E2BErrorContext } from './map-error';
-import { toE2BConfig, type E2BSandboxConfig, type ResolvedE2BOptions } from './options';
+import { creatorMetadata, toE2BConfig, type E2BSandboxConfig, type ResolvedE2BOptions } from './options';
 
 /**
  * The E2B backend as a `SandboxDriverV1`: I/O through the stock `e2b` client and error mapping,
@@ -160,7 +160,7 @@ export class E2BDriver implements SandboxDriverV1 {
           ...this.#connectionOpts(),
           timeoutMs: o.timeoutMs,
           ...(o.envs === undefined ? {} : { envs: o.envs }),
-          ...(o.metadata === undefined ? {} : { metadata: o.metadata }),
+          metadata: { ...creatorMetadata(), ...o.metadata },
         });
         created = true;
       }

@@ -2,6 +2,7 @@ import type { Sandbox as E2BClient } from 'e2b';
 import { InvalidArgumentError } from '@kode/core';
 import { DriverSandbox } from '@kode/driver';
 import { E2BDriver } from './e2b-driver';
+import { killE2BSandbox, listE2BSandboxes, type E2BAdminConnection, type E2BListEntry, type E2BListOptions } from './list-sandboxes';
 import { resolveE2BOptions, type E2BSandboxConfig } from './options';
 
 /**
@@ -33,6 +34,28 @@ export class E2BSandbox extends DriverSandbox {
   /** Always `'e2b'`. */
   declare readonly kind: 'e2b';
   readonly #driver: E2BDriver;
+
+  /**
+   * Lists the team's sandboxes, filtered by `metadata` (every pair must match) and `states`
+   * (`'running'`, `'paused'`; any of them) on E2B's side, through the client's `Sandbox.list`
+   * paginator; every page is read. No sandbox is touched. Sandboxes this package created carry
+   * `kode.sdk: 'kode-e2b'` and `kode.version`. Entries: `{ sandboxId, state, image (the template),
+   * metadata, createdAt, expiresAt }`.
+   * @throws InvalidArgumentError for bad or unknown options; AuthenticationFailedError (no key, or a
+   * key E2B refuses); ConnectionFailedError when E2B cannot be reached; other mapped errors
+   */
+  static list(options: E2BListOptions = {}): Promise<E2BListEntry[]> {
+    return listE2BSandboxes(options);
+  }
+
+  /**
+   * Kills a sandbox by id without connecting to it (the client's static `Sandbox.kill`, one
+   * `DELETE`). Idempotent: resolves `true` when it was killed, `false` when it was already gone.
+   * @throws InvalidArgumentError for bad options; AuthenticationFailedError; ConnectionFailedError; other mapped errors
+   */
+  static kill(options: E2BAdminConnection & { sandboxId: string }): Promise<boolean> {
+    return killE2BSandbox(options);
+  }
 
   /**
    * Validates every option up front (no I/O). Environment fallback: `E2B_API_KEY`.

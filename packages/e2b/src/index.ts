@@ -108,7 +108,12 @@ export { E2B_CAPABILITIES } from './capabilities';
 export { E2BSandbox } from './e2b-sandbox';
 export { PROCESS_STATE_DIR } from './e2b-processes';
 export { E2B_HINTS, mapE2BError, type E2BErrorContext } from './map-error';
+export { killE2BSandbox, listE2BSandboxes, type E2BAdminConnection, type E2BListEntry, type E2BListOptions, type E2BSandboxState } from './list-sandboxes';
 export {
+  CREATOR_SDK,
+  CREATOR_SDK_KEY,
+  CREATOR_VERSION_KEY,
+  creatorMetadata,
   DEFAULT_E2B_EXEC_TIMEOUT_MS,
   DEFAULT_E2B_TEMPLATE,
   DEFAULT_E2B_TIMEOUT_MS,

@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from '@kode/core';
 import { DEFAULT_RETRY_POLICY } from '@kode/driver';
 import { describe, expect, it } from 'vitest';
-import { resolveE2BOptions, toE2BConfig, type E2BSandboxConfig } from './options';
+import packageJson from '../package.json';
+import { creatorMetadata, resolveE2BOptions, toE2BConfig, type E2BSandboxConfig } from './options';
 
 const base: E2BSandboxConfig = { kind: 'e2b' };
 
@@ -62,7 +63,8 @@ describe('resolveE2BOptions', () => {
   });
 
   it('rejects unknown keys, naming them', () => {
-    expect(() => resolveE2BOptions({ ...base, timeout: 5 } as unknown as E2BSandboxConfig, {})).toThrow(/Unknown e2b option `timeout`/);
+    expect(() => resolveE2BOptions({ ...base, timeout: 5 } as unknown as E2BSandboxConfig, {})).toThrow(/e2b option `timeout` is not an e2b option\. Known options: kind, apiKey, .*timeoutMs/);
+    expect(() => resolveE2BOptions('e2b' as unknown as E2BSandboxConfig, {})).toThrow(/e2b options must be an object/);
   });
 
   it('rejects a config of another kind', () => {
@@ -84,6 +86,12 @@ describe('resolveE2BOptions', () => {
     expect(() => resolveE2BOptions({ ...base, retry: 'often' as unknown as boolean }, {})).toThrow(/retry/);
     expect(resolveE2BOptions({ ...base, retry: false }, {}).retry.attempts).toBe(1);
     expect(resolveE2BOptions({ ...base, lifecycle: { autoRenew: false } }, {}).autoRenew).toBe(false);
+  });
+});
+
+describe('creatorMetadata', () => {
+  it('names this package and its version with the keys @kode/opensandbox uses', () => {
+    expect(creatorMetadata()).toEqual({ 'kode.sdk': 'kode-e2b', 'kode.version': packageJson.version });
   });
 });
 

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type WatchConfig } from '@kode/core';
-import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from '@kode/driver';
+import { optionRows, parseOptions, resolveRetryPolicy, type OptionMeta, type RetryOptions, type RetryPolicy } from '@kode/driver';
 import { z } from 'zod';
+import packageJson from '../package.json';
 
 /** Default sandbox lifetime: 5 minutes (E2B's own default). */
 export const DEFAULT_E2B_TIMEOUT_MS = 300_000;
@@ -13,29 +14,16 @@ export const DEFAULT_E2B_EXEC_TIMEOUT_MS = 120_000;
 
 const MAX_LIFETIME_MS = 86_400_000;
 
-const nonEmpty = z.string().refine((value) => value.trim() !== '', { message: 'must be a non-empty string' });
-const ms = (min: number) =>
-  z
-    .number({ message: `must be an integer between ${min} and ${MAX_LIFETIME_MS} (milliseconds)` })
-    .int({ message: `must be an integer between ${min} and ${MAX_LIFETIME_MS} (milliseconds)` })
-    .min(min, { message: `must be an integer between ${min} and ${MAX_LIFETIME_MS} (milliseconds)` })
-    .max(MAX_LIFETIME_MS, { message: `must be an integer between ${min} and ${MAX_LIFETIME_MS} (milliseconds)` });
-const stringMap = z.record(z.string().min(1, { message: 'keys must be non-empty' }), z.string({ message: 'values must be strings' }), {
-  message: 'must be an object of string values',
+const meta = (m: OptionMeta): OptionMeta => m;
+const nonEmpty = z.string({ error: 'must be a non-empty string' }).refine((value) => value.trim() !== '', { error: 'must be a non-empty string' });
+const ms = (min: number) => {
+  const error = `must be an integer between ${min} and ${MAX_LIFETIME_MS} (milliseconds)`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(MAX_LIFETIME_MS, { error });
+};
+const stringMap = z.record(z.string().min(1, { error: 'keys must be non-empty' }), z.string({ error: 'values must be strings' }), {
+  error: 'must be an object of string values',
 });
-const httpUrl = nonEmpty
-  .refine(
-    (value) => {
-      try {
-        const { protocol } = new URL(value);
-        return protocol === 'http:' || protocol === 'https:';
-      } catch {
-        return false;
-      }
-    },
-    { message: 'must be an absolute http(s) URL' },
-  )
-  .transform((value) => value.replace(/\/+$/, ''));
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).transform((value) => value.replace(/\/+$/, ''));
 
 const watchShape = {
   /** `'polling'` (default, every `pollIntervalMs`), `'native'` (E2B `watchDir`) or `'off'`. */
@@ -50,7 +38,7 @@ const lifecycleShape = {
    * `'kill'` (default) kills the E2B sandbox, then releases the client; `'close'` only releases
    * the client, leaving the sandbox running until its lifetime ends (restore it from `toConfig()`).
    */
-  disposeAction: z.enum(['kill', 'close'], { message: "must be 'kill' or 'close'" }).optional(),
+  disposeAction: z.enum(['kill', 'close'], { error: "must be 'kill' or 'close'" }).optional(),
   /** Renew the lifetime on activity (at most one request per half lifetime). Default `true`. */
   autoRenew: z.boolean().optional(),
 };
@@ -63,9 +51,9 @@ const lifecycleSchema: z.ZodObject<typeof lifecycleShape, z.core.$strict> = z.st
  */
 const e2bOptionsShape = {
   /** Always `'e2b'`. */
-  kind: z.literal('e2b', { message: "needs kind: 'e2b'" }),
+  kind: z.literal('e2b', { error: "must be 'e2b' (an E2B sandbox config needs kind: 'e2b')" }),
   /** E2B API key. Default: the `E2B_API_KEY` environment variable. A secret: never in messages, printed objects or `toConfig()` (unless asked). */
-  apiKey: nonEmpty.optional(),
+  apiKey: nonEmpty.optional().meta(meta({ env: 'E2B_API_KEY', secret: true })),
   /** Restore this existing sandbox instead of creating one (`Sandbox.connect`). */
   sandboxId: nonEmpty.optional(),
   /** Template to create the sandbox from. Default `'base'`. Alias: `image` (same meaning; give one). */
@@ -83,10 +71,13 @@ const e2bOptionsShape = {
   /** Timeout of each HTTP request to E2B in milliseconds (the `e2b` client's `requestTimeoutMs`). Default 60 000. */
   requestTimeoutMs: ms(1).optional(),
   /** Environment variables set for every command of a new sandbox (E2B `envs`). Values are secrets. Alias: `env`. */
-  envs: stringMap.optional(),
+  envs: stringMap.optional().meta(meta({ secret: true })),
   /** Alias of `envs`, the name other backends use. */
-  env: stringMap.optional(),
-  /** Metadata attached to a new sandbox (visible in `Sandbox.list`). */
+  env: stringMap.optional().meta(meta({ secret: true })),
+  /**
+   * Metadata attached to a new sandbox (visible in `E2BSandbox.list`), merged over the creator
+   * labels `kode.sdk: 'kode-e2b'` and `kode.version` (a key given here wins).
+   */
   metadata: stringMap.optional(),
   /** E2B domain. Default: `E2B_DOMAIN`, else `e2b.app`. */
   domain: nonEmpty.optional(),
@@ -95,17 +86,17 @@ const e2bOptionsShape = {
     .refine((value) => value.startsWith('/') && !value.includes('\0'), { message: 'must be an absolute path' })
     .optional(),
   /** How `watchFiles` works. */
-  watch: watchSchema.optional(),
+  watch: watchSchema.optional().meta(meta({ nested: true })),
   /** What `dispose()` does and whether activity renews the lifetime. */
-  lifecycle: lifecycleSchema.optional(),
+  lifecycle: lifecycleSchema.optional().meta(meta({ nested: true })),
   /** Retry policy of idempotent calls: `true` (default policy), `false` (none) or `{ attempts?, initialDelayMs?, maxDelayMs?, totalMs? }`. */
-  retry: z.union([z.boolean(), z.record(z.string(), z.unknown())], { message: 'must be true, false or an object' }).optional(),
+  retry: z.union([z.boolean(), z.record(z.string(), z.unknown())], { error: 'must be true, false or an object' }).optional(),
   /** Testing option: the E2B control-plane URL (default `https://api.<domain>`, or `E2B_API_URL`). */
   apiUrl: httpUrl.optional(),
   /** Testing option: the URL every envd request goes to instead of `https://49983-<id>.<domain>` (or `E2B_SANDBOX_URL`). */
   sandboxUrl: httpUrl.optional(),
   /** Testing option: E2B debug mode (`E2B_DEBUG`): no control-plane calls, id `debug_sandbox_id`, envd at `sandboxUrl`. */
-  debug: z.boolean({ message: 'must be a boolean' }).optional(),
+  debug: z.boolean({ error: 'must be a boolean' }).optional(),
 };
 /**
  * The E2B options schema (zod, unknown keys rejected at every level); see the shape's docs above.
@@ -133,13 +124,23 @@ export type E2BSandboxConfig = Omit<z.input<typeof e2bOptionsSchema>, 'retry'> &
  * The README options table lists exactly these.
  */
 export function e2bOptionNames(): string[] {
-  const names: string[] = [];
-  for (const [key, field] of Object.entries(e2bOptionsSchema.shape)) {
-    const inner: unknown = field instanceof z.ZodOptional ? field.unwrap() : field;
-    if (inner instanceof z.ZodObject) for (const child of Object.keys(inner.shape)) names.push(`${key}.${child}`);
-    else names.push(key);
-  }
-  return names;
+  return optionRows(e2bOptionsSchema).map((row) => row.name);
+}
+
+/** Metadata key naming the package that created a sandbox (value {@link CREATOR_SDK}); the same key `@kode/opensandbox` uses. */
+export const CREATOR_SDK_KEY = 'kode.sdk';
+/** Metadata key holding the version of the package that created a sandbox. */
+export const CREATOR_VERSION_KEY = 'kode.version';
+/** Value of {@link CREATOR_SDK_KEY} on every sandbox this package creates (`@kode/e2b`, written like `@kode/opensandbox`'s `kode-opensandbox`). */
+export const CREATOR_SDK = 'kode-e2b';
+
+/**
+ * The creator labels this package adds to every sandbox it creates, under the user's `metadata`
+ * (a key the user sets wins): `{ 'kode.sdk': 'kode-e2b', 'kode.version': <package version> }`, so
+ * `kode-e2b gc --metadata kode.sdk=kode-e2b` finds strays. Restoring by `sandboxId` sends no metadata.
+ */
+export function creatorMetadata(): Record<string, string> {
+  return { [CREATOR_SDK_KEY]: CREATOR_SDK, [CREATOR_VERSION_KEY]: packageJson.version };
 }
 
 /** The config after defaults and validation. */
@@ -169,17 +170,6 @@ function fail(message: string): never {
   throw new InvalidArgumentError(message, { backend: 'e2b' });
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
-    const keys = issue.keys.map((k) => `\`${prefix}${k}\``).join(', ');
-    return `Unknown e2b option${issue.keys.length > 1 ? 's' : ''} ${keys}; known: ${e2bOptionNames().join(', ')}.`;
-  }
-  const path = issue.path.map(String).join('.');
-  if (path === 'kind') return `E2B sandbox config needs kind: 'e2b'.`;
-  return `e2b option \`${path}\` ${issue.message}.`;
-}
-
 function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
@@ -199,10 +189,7 @@ function alias<T>(primary: T | undefined, other: T | undefined, names: [string, 
  * @throws InvalidArgumentError naming the bad option
  */
 export function resolveE2BOptions(config: E2BSandboxConfig, env: Record<string, string | undefined> = process.env): ResolvedE2BOptions {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) fail('E2B sandbox config must be an object.');
-  const parsed = e2bOptionsSchema.safeParse(config);
-  if (!parsed.success) fail(describeIssue(parsed.error.issues[0]!));
-  const o = parsed.data;
+  const o = parseOptions(e2bOptionsSchema, config, { label: 'e2b', backend: 'e2b' });
   const workDir = o.workDir ?? DEFAULT_E2B_WORKDIR;
   const retryOption = o.retry as boolean | RetryOptions | undefined;
   return {

@@ -3,50 +3,18 @@
  * The `kode-sandbox` bin of `@kode/opensandbox`: `doctor`, `list`, `gc` (see `--help`). Exit
  * codes: 0 success, 1 a check or a kill failed (or the server call failed), 2 bad usage.
  */
-import { InvalidArgumentError, SandboxError } from '@kode/core';
+import { runAdminCommand, runCliMain } from '@kode/driver';
 import packageJson from '../package.json';
-import { parseCliArgs, USAGE } from './cli/args';
+import { parseCliArgs, USAGE, type CliCommand } from './cli/args';
 import { runDoctor } from './cli/doctor';
 import { createProgress } from './cli/progress';
-import { formatList, listFor, runGc } from './cli/sandbox-admin';
+import { openSandboxAdminPort } from './cli/sandbox-admin';
 
-async function main(argv: readonly string[]): Promise<number> {
-  let command;
-  try {
-    command = parseCliArgs(argv);
-  } catch (error) {
-    if (!InvalidArgumentError.isInstance(error)) throw error;
-    process.stderr.write(`kode-sandbox: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
-    return 2;
-  }
+async function run(command: Exclude<CliCommand, { kind: 'help' } | { kind: 'version' }>): Promise<number> {
   switch (command.kind) {
-    case 'help':
-      process.stdout.write(USAGE);
-      return 0;
-    case 'version':
-      process.stdout.write(`${packageJson.version}\n`);
-      return 0;
-    case 'list': {
-      const entries = await listFor(command.settings);
-      process.stdout.write(command.settings.json ? `${JSON.stringify(entries, null, 2)}\n` : formatList(entries, Date.now()));
-      return 0;
-    }
-    case 'gc': {
-      const { settings } = command;
-      const report = await runGc(settings, (line) => {
-        if (!settings.json) process.stdout.write(`${line}\n`);
-      });
-      const failed = report.actions.filter((a) => a.outcome === 'failed').length;
-      if (settings.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      } else {
-        const done = report.actions.length - failed;
-        process.stdout.write(
-          `${settings.dryRun ? `dry run: would kill ${done}` : `killed ${done}`} of ${report.matched} matching sandbox${report.matched === 1 ? '' : 'es'}${failed > 0 ? `; ${failed} kill${failed === 1 ? '' : 's'} failed` : ''}${settings.olderThanMs !== undefined ? ` (older than ${settings.olderThanMs / 1000} s)` : ''}.\n`,
-        );
-      }
-      return failed > 0 ? 1 : 0;
-    }
+    case 'list':
+    case 'gc':
+      return runAdminCommand(command, openSandboxAdminPort(command.settings), (text) => process.stdout.write(text));
     case 'doctor': {
       const { settings } = command;
       const progress = createProgress({ stream: process.stdout, silent: settings.json });
@@ -80,21 +48,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// A closed pipe (`kode-sandbox doctor | head`) is not an error worth a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const text = SandboxError.isInstance(error) ? `${error.message}${error.hint ? `\n${error.hint}` : ''}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`kode-sandbox: unexpected error: ${text}\n`);
-    process.exitCode = 1;
-  },
-);
+runCliMain({ name: 'kode-sandbox', usage: USAGE, version: packageJson.version, parse: parseCliArgs, run });

@@ -1,5 +1,5 @@
 import { ConnectionConfig, SandboxManager, type SandboxInfo } from '@alibaba-group/opensandbox';
-import { parseOptions } from '@kode/driver';
+import { parseOptions, type SandboxListEntry } from '@kode/driver';
 import { z } from 'zod';
 import { mapOpenSandboxError } from './map-error';
 import { resolveOptions } from './options';
@@ -18,19 +18,13 @@ export interface OpenSandboxListOptions {
   requestTimeoutSeconds?: number;
 }
 
-/** One sandbox of the server's listing. */
-export interface OpenSandboxListEntry {
-  sandboxId: string;
-  /** Lifecycle state as the server reports it: `'Running'`, `'Paused'`, `'Pending'`, … */
-  state: string;
-  /** Image URI, or `undefined` for a sandbox made from a snapshot. */
-  image: string | undefined;
-  /** Metadata labels (sandboxes this package created carry `kode.sdk` and `kode.version`). */
-  metadata: Record<string, string>;
-  createdAt: Date;
-  /** When the server deletes the sandbox, or `null` for one without automatic expiry. */
-  expiresAt: Date | null;
-}
+/**
+ * One sandbox of the server's listing (the entry every KODE backend's `list` returns): `state` as
+ * the server reports it (`'Running'`, `'Paused'`, `'Pending'`, …), `image` the image URI or
+ * `undefined` for a sandbox made from a snapshot, `expiresAt` `null` without automatic expiry;
+ * sandboxes this package created carry `kode.sdk` and `kode.version` in `metadata`.
+ */
+export type OpenSandboxListEntry = SandboxListEntry;
 
 /** Page size of each listing request (the server's maximum is 200). */
 const PAGE_SIZE = 100;

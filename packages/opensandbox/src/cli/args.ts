@@ -1,6 +1,8 @@
-import { parseArgs } from 'node:util';
 import { InvalidArgumentError, type WatchMode } from '@kode/core';
-import { resolveOptions } from '../options';
+import { ADMIN_ARG_OPTIONS, ADMIN_GC_FLAGS, ADMIN_LIST_FLAGS, adminSettings, parseCommandLine, type AdminGcSettings, type AdminListSettings } from '@kode/driver';
+import { CREATOR_SDK, CREATOR_SDK_KEY, resolveOptions } from '../options';
+
+export { parseDuration } from '@kode/driver';
 
 /** What `kode-sandbox doctor` checks against, after flags, environment fallbacks and defaults. */
 export interface DoctorSettings {
@@ -20,29 +22,16 @@ export interface DoctorSettings {
   json: boolean;
 }
 
-/** What `kode-sandbox list` lists. */
-export interface ListSettings {
+/** What `kode-sandbox list` lists: the server, then the shared filters. */
+export interface ListSettings extends AdminListSettings {
   /** Server base URL without a trailing `/v1`. */
   endpoint: string;
   /** API key, or `undefined`. Never printed. */
   apiKey: string | undefined;
-  /** Metadata pairs every listed sandbox must carry (`--metadata k=v`, repeatable). */
-  metadata: Record<string, string>;
-  /** States to list (`--state Running`, repeatable); empty = every state. */
-  states: string[];
-  /** Print JSON instead of a table. */
-  json: boolean;
 }
 
-/** What `kode-sandbox gc` kills. */
-export interface GcSettings extends ListSettings {
-  /** Only sandboxes created longer ago than this many milliseconds (`--older-than 1h`). */
-  olderThanMs: number | undefined;
-  /** Print what would be killed, kill nothing. */
-  dryRun: boolean;
-  /** `--all`: allowed to run without a `--metadata` filter. */
-  all: boolean;
-}
+/** What `kode-sandbox gc` kills: the server, then the shared filters. */
+export interface GcSettings extends ListSettings, AdminGcSettings {}
 
 /** A parsed command line. */
 export type CliCommand =
@@ -52,33 +41,11 @@ export type CliCommand =
   | { kind: 'list'; settings: ListSettings }
   | { kind: 'gc'; settings: GcSettings };
 
-const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/**
- * Parses a duration such as `90s`, `30m`, `1h`, `2d` or `1.5h` into milliseconds.
- * @throws InvalidArgumentError for anything else (a bare number too: the unit is required)
- */
-export function parseDuration(text: string, flag: string): number {
-  const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
-  if (!match) throw new InvalidArgumentError(`${flag} must be a duration such as 30m, 1h or 2d, got ${JSON.stringify(text)}.`, { hint: 'Units: s, m, h, d.' });
-  return Math.round(Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? 1000));
-}
-
-function parsePairs(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new InvalidArgumentError(`--metadata must be key=value, got ${JSON.stringify(pair)}.`, { hint: 'Example: --metadata kode.sdk=kode-opensandbox' });
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
-}
-
 /** The flags each command accepts (besides --help and --version). */
 const COMMAND_FLAGS: Record<string, readonly string[]> = {
   doctor: ['endpoint', 'api-key', 'image', 'use-server-proxy', 'watch', 'json'],
-  list: ['endpoint', 'api-key', 'metadata', 'state', 'json'],
-  gc: ['endpoint', 'api-key', 'metadata', 'state', 'older-than', 'dry-run', 'all', 'json'],
+  list: ['endpoint', 'api-key', ...ADMIN_LIST_FLAGS],
+  gc: ['endpoint', 'api-key', ...ADMIN_GC_FLAGS],
 };
 
 /** Usage text of the `kode-sandbox` bin. */
@@ -133,63 +100,19 @@ Options:
  * @throws InvalidArgumentError for an unknown command or flag, a missing value or a malformed endpoint
  */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        endpoint: { type: 'string' },
-        'api-key': { type: 'string' },
-        image: { type: 'string' },
-        'use-server-proxy': { type: 'boolean' },
-        watch: { type: 'string' },
-        json: { type: 'boolean' },
-        metadata: { type: 'string', multiple: true },
-        state: { type: 'string', multiple: true },
-        'older-than': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        all: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
-  } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, '.') : String(error), { hint: 'Run `kode-sandbox --help`.' });
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { kind: 'help' };
-  if (values.version) return { kind: 'version' };
-  const [command, ...rest] = positionals;
-  if (command === undefined) throw new InvalidArgumentError('Missing command.', { hint: 'Run `kode-sandbox doctor`, or `kode-sandbox --help`.' });
-  const allowed = COMMAND_FLAGS[command];
-  if (allowed === undefined) throw new InvalidArgumentError(`Unknown command ${JSON.stringify(command)}.`, { hint: 'The commands are `doctor`, `list` and `gc`.' });
-  if (rest.length > 0) throw new InvalidArgumentError(`Unexpected argument ${JSON.stringify(rest[0])}.`, { hint: 'Run `kode-sandbox --help`.' });
-  for (const flag of Object.keys(values)) {
-    if (!allowed.includes(flag) && flag !== 'help' && flag !== 'version') {
-      throw new InvalidArgumentError(`--${flag} is not an option of \`${command}\`.`, { hint: 'Run `kode-sandbox --help`.' });
-    }
-  }
+  const line = parseCommandLine(argv, {
+    name: 'kode-sandbox',
+    options: { endpoint: { type: 'string' }, 'api-key': { type: 'string' }, image: { type: 'string' }, 'use-server-proxy': { type: 'boolean' }, watch: { type: 'string' }, ...ADMIN_ARG_OPTIONS },
+    commands: COMMAND_FLAGS,
+    suggest: 'doctor',
+  });
+  if (line.kind !== 'command') return line;
+  const { command, values } = line;
   if (command === 'list' || command === 'gc') {
     const server = resolveServer(values.endpoint, values['api-key']);
-    const base: ListSettings = { ...server, metadata: parsePairs(values.metadata ?? []), states: values.state ?? [], json: values.json === true };
-    if (command === 'list') return { kind: 'list', settings: base };
-    const all = values.all === true;
-    if (!all && Object.keys(base.metadata).length === 0) {
-      throw new InvalidArgumentError('gc needs at least one --metadata k=v filter.', {
-        hint: 'Sandboxes made by @kode/opensandbox carry kode.sdk=kode-opensandbox. Pass --all to kill every matching sandbox on the server (other users\' too).',
-      });
-    }
-    return {
-      kind: 'gc',
-      settings: {
-        ...base,
-        olderThanMs: values['older-than'] !== undefined ? parseDuration(values['older-than'], '--older-than') : undefined,
-        dryRun: values['dry-run'] === true,
-        all,
-      },
-    };
+    const creator = { pair: `${CREATOR_SDK_KEY}=${CREATOR_SDK}`, packageName: '@kode/opensandbox' };
+    if (command === 'list') return { kind: 'list', settings: { ...server, ...adminSettings('list', values, creator) } };
+    return { kind: 'gc', settings: { ...server, ...adminSettings('gc', values, creator) } };
   }
   const watchMode = values.watch ?? 'polling';
   if (watchMode !== 'polling' && watchMode !== 'native' && watchMode !== 'off') {
