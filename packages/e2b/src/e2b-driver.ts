@@ -3,6 +3,7 @@ import {
   AuthenticationFailedError,
   BackendError,
   hasErrorCode,
+  InvalidArgumentError,
   SandboxNotFoundError,
   type SandboxCapabilities,
   type SandboxError,
@@ -10,6 +11,7 @@ import {
 } from '@kode/core';
 import {
   withRetry,
+  type DriverEndpoint,
   type DriverExecRequest,
   type DriverExecResult,
   type DriverLifetime,
@@ -19,6 +21,7 @@ import {
 import type { NativeWatchFactory, WatchPort } from '@kode/watch';
 import { E2B_CAPABILITIES } from './capabilities';
 import type { E2BContext } from './e2b-context';
+import { e2bEndpoint } from './e2b-endpoint';
 import { execOnE2B } from './e2b-exec';
 import { E2BDriverFs } from './e2b-fs';
 import { E2BDriverProcesses } from './e2b-processes';
@@ -44,7 +47,10 @@ export class E2BDriver implements SandboxDriverV1 {
   readonly execTimeoutMs: number;
   /** The `watch` option. */
   readonly watch: WatchConfig;
-  /** The API key and every `envs` value: redacted from errors and never printed. */
+  /**
+   * The API key, every `envs` value and (once connected) the traffic access token: redacted from
+   * errors and never printed.
+   */
   readonly secrets: ReadonlyArray<string | undefined>;
   /** The E2B lifetime (`timeoutMs`) that activity renews (`lifecycle.autoRenew`). */
   readonly lifetime: DriverLifetime;
@@ -59,6 +65,8 @@ export class E2BDriver implements SandboxDriverV1 {
 
   readonly #options: ResolvedE2BOptions;
   readonly #context: E2BContext;
+  /** {@link secrets}, growing by the traffic access token once known (the front holds this array). */
+  readonly #secrets: Array<string | undefined>;
   #client: E2BClient | undefined;
   #sandboxId: string | undefined;
   #timeoutMs: number;
@@ -69,7 +77,8 @@ export class E2BDriver implements SandboxDriverV1 {
     this.workDir = options.workDir;
     this.execTimeoutMs = options.execTimeoutMs;
     this.watch = options.watch ?? {};
-    this.secrets = Object.freeze([options.apiKey, ...Object.values(options.envs ?? {})]);
+    this.#secrets = [options.apiKey, ...Object.values(options.envs ?? {})];
+    this.secrets = this.#secrets;
     this.lifetime = { timeoutMs: options.timeoutMs, autoRenew: options.autoRenew };
     this.#timeoutMs = options.timeoutMs;
     const context: E2BContext = {
@@ -171,6 +180,7 @@ export class E2BDriver implements SandboxDriverV1 {
       );
     }
     this.#sandboxId = client.sandboxId;
+    if (client.trafficAccessToken) this.#secrets.push(client.trafficAccessToken);
     context.progress('preparing');
     try {
       await client.files.makeDir(this.workDir);
@@ -214,6 +224,66 @@ export class E2BDriver implements SandboxDriverV1 {
   /** Runs one command through envd (see `execOnE2B`). Never retried. */
   exec(request: DriverExecRequest): Promise<DriverExecResult> {
     return execOnE2B(this.#context, request);
+  }
+
+  /**
+   * Where `port` is reached (see `e2bEndpoint`): E2B's host `https://<port>-<id>.<domain>`, or
+   * `sandboxUrl` with the routing headers `E2b-Sandbox-Id` / `E2b-Sandbox-Port`, or
+   * `http://localhost:<port>` in debug mode; plus `e2b-traffic-access-token` when the sandbox has
+   * one. No I/O.
+   */
+  endpoint(port: number): Promise<DriverEndpoint> {
+    const client = this.client();
+    return Promise.resolve(
+      e2bEndpoint({
+        port,
+        sandboxId: client.sandboxId,
+        host: client.getHost(port),
+        sandboxUrl: this.#options.sandboxUrl ?? (process.env.E2B_SANDBOX_URL || undefined),
+        debug: this.#debug(),
+        trafficAccessToken: client.trafficAccessToken,
+      }),
+    );
+  }
+
+  /**
+   * Pauses the sandbox (`POST /sandboxes/{id}/pause`; a sandbox already paused counts as paused).
+   * E2B snapshots the VM, memory included, and drops every connection to it, so the driver first
+   * stops following background processes (`wait` reattaches through envd after `resume`).
+   * @throws InvalidArgumentError in debug mode (no control plane); SandboxNotFoundError; mapped errors
+   */
+  async pause(): Promise<void> {
+    const client = this.client();
+    if (this.#debug()) throw this.#noControlPlane('pause');
+    await this.processes.release();
+    try {
+      await client.pause();
+    } catch (error) {
+      throw this.fail(error, { operation: `pause sandbox ${client.sandboxId}` });
+    }
+  }
+
+  /**
+   * Resumes a paused sandbox: `POST /v2/sandboxes/{id}/connect` (what `Sandbox.connect` does)
+   * with the current lifetime (`timeoutMs`), which E2B starts afresh, since a paused sandbox does
+   * not age. Files, processes and memory are as they were.
+   * @throws InvalidArgumentError in debug mode; SandboxNotFoundError (killed while paused); mapped errors
+   */
+  async resume(): Promise<void> {
+    const client = this.client();
+    if (this.#debug()) throw this.#noControlPlane('resume');
+    try {
+      await client.connect({ timeoutMs: this.#timeoutMs });
+    } catch (error) {
+      throw this.fail(error, { operation: `resume sandbox ${client.sandboxId}` });
+    }
+  }
+
+  #noControlPlane(operation: string): InvalidArgumentError {
+    return new InvalidArgumentError(`E2B ${operation} needs the control plane, and debug mode has none.`, {
+      backend: 'e2b',
+      hint: 'Run without `debug` (and without E2B_DEBUG=true) against E2B or a self-hosted control plane (`apiUrl`).',
+    });
   }
 
   /** Sets the lifetime to `timeoutMs` from now through E2B's timeout API (`setTimeout`, whole seconds). */
