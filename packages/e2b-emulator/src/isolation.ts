@@ -21,7 +21,10 @@ export interface IsolatedRoot {
    * descendants), parents before children.
    */
   pids(): number[];
-  /** Stops every process of the root (SIGSTOP on the whole tree, new forks included). Idempotent. */
+  /**
+   * Stops every process of the root (SIGSTOP on the bubblewrap process and its whole tree, new
+   * forks included). Idempotent.
+   */
   freeze(): void;
   /** Continues every process `freeze` stopped (SIGCONT on the whole tree). Idempotent. */
   thaw(): void;
@@ -66,10 +69,18 @@ export function bubblewrapDriver(): IsolationDriver {
           return children.flatMap((c) => (c.pid === undefined ? [] : [c.pid, ...listProcessTree(c.pid)]));
         },
         freeze() {
-          for (const c of children) if (c.pid !== undefined) signalProcessTree(c.pid, 'SIGSTOP');
+          for (const c of children) {
+            if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) continue;
+            c.kill('SIGSTOP');
+            signalProcessTree(c.pid, 'SIGSTOP');
+          }
         },
         thaw() {
-          for (const c of children) if (c.pid !== undefined) signalProcessTree(c.pid, 'SIGCONT');
+          for (const c of children) {
+            if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) continue;
+            signalProcessTree(c.pid, 'SIGCONT');
+            c.kill('SIGCONT');
+          }
         },
         destroy() {
           destroyed ??= (async () => {
