@@ -15,3 +15,12 @@ export const E2B_CAPABILITIES: SandboxCapabilities = defineCapabilities({
   lifecycle: { restore: true, renew: true, pause: true },
   endpoints: { get: true },
 });
+
+/**
+ * {@link E2B_CAPABILITIES} in E2B debug mode (`debug` / `E2B_DEBUG`): there is no control plane
+ * to pause or resume through, so `lifecycle.pause` is absent.
+ */
+export const E2B_DEBUG_CAPABILITIES: SandboxCapabilities = defineCapabilities({
+  ...E2B_CAPABILITIES,
+  lifecycle: { ...E2B_CAPABILITIES.lifecycle, pause: false },
+});

@@ -3,7 +3,6 @@ import {
   AuthenticationFailedError,
   BackendError,
   hasErrorCode,
-  InvalidArgumentError,
   SandboxNotFoundError,
   type SandboxCapabilities,
   type SandboxError,
@@ -19,7 +18,7 @@ import {
   type SandboxDriverV1,
 } from '@kode/driver';
 import type { NativeWatchFactory, WatchPort } from '@kode/watch';
-import { E2B_CAPABILITIES } from './capabilities';
+import { E2B_CAPABILITIES, E2B_DEBUG_CAPABILITIES } from './capabilities';
 import type { E2BContext } from './e2b-context';
 import { e2bEndpoint } from './e2b-endpoint';
 import { execOnE2B } from './e2b-exec';
@@ -39,8 +38,8 @@ export class E2BDriver implements SandboxDriverV1 {
   readonly specificationVersion = 'v1' as const;
   /** Always `'e2b'`. */
   readonly kind = 'e2b' as const;
-  /** {@link E2B_CAPABILITIES}. */
-  readonly capabilities: SandboxCapabilities = E2B_CAPABILITIES;
+  /** {@link E2B_CAPABILITIES}; in debug mode {@link E2B_DEBUG_CAPABILITIES} (no pause). */
+  readonly capabilities: SandboxCapabilities;
   /** Absolute working directory (default `/home/user`). */
   readonly workDir: string;
   /** Default per-command timeout in ms. */
@@ -74,6 +73,7 @@ export class E2BDriver implements SandboxDriverV1 {
   /** @param options validated options (`resolveE2BOptions`) */
   constructor(options: ResolvedE2BOptions) {
     this.#options = options;
+    this.capabilities = this.#debug() ? E2B_DEBUG_CAPABILITIES : E2B_CAPABILITIES;
     this.workDir = options.workDir;
     this.execTimeoutMs = options.execTimeoutMs;
     this.watch = options.watch ?? {};
@@ -250,11 +250,11 @@ export class E2BDriver implements SandboxDriverV1 {
    * Pauses the sandbox (`POST /sandboxes/{id}/pause`; a sandbox already paused counts as paused).
    * E2B snapshots the VM, memory included, and drops every connection to it, so the driver first
    * stops following background processes (`wait` reattaches through envd after `resume`).
-   * @throws InvalidArgumentError in debug mode (no control plane); SandboxNotFoundError; mapped errors
+   * Not declared in debug mode (no control plane).
+   * @throws SandboxNotFoundError; mapped errors
    */
   async pause(): Promise<void> {
     const client = this.client();
-    if (this.#debug()) throw this.#noControlPlane('pause');
     await this.processes.release();
     try {
       await client.pause();
@@ -267,23 +267,15 @@ export class E2BDriver implements SandboxDriverV1 {
    * Resumes a paused sandbox: `POST /v2/sandboxes/{id}/connect` (what `Sandbox.connect` does)
    * with the current lifetime (`timeoutMs`), which E2B starts afresh, since a paused sandbox does
    * not age. Files, processes and memory are as they were.
-   * @throws InvalidArgumentError in debug mode; SandboxNotFoundError (killed while paused); mapped errors
+   * @throws SandboxNotFoundError (killed while paused); mapped errors
    */
   async resume(): Promise<void> {
     const client = this.client();
-    if (this.#debug()) throw this.#noControlPlane('resume');
     try {
       await client.connect({ timeoutMs: this.#timeoutMs });
     } catch (error) {
       throw this.fail(error, { operation: `resume sandbox ${client.sandboxId}` });
     }
-  }
-
-  #noControlPlane(operation: string): InvalidArgumentError {
-    return new InvalidArgumentError(`E2B ${operation} needs the control plane, and debug mode has none.`, {
-      backend: 'e2b',
-      hint: 'Run without `debug` (and without E2B_DEBUG=true) against E2B or a self-hosted control plane (`apiUrl`).',
-    });
   }
 
   /** Sets the lifetime to `timeoutMs` from now through E2B's timeout API (`setTimeout`, whole seconds). */

@@ -3,7 +3,7 @@
  * reach a server in the sandbox (routing headers with `sandboxUrl`, the traffic access token), the
  * control-plane requests of pause and resume, and what survives a pause.
  */
-import { InvalidArgumentError, type SandboxError } from '@kode/core';
+import { InvalidArgumentError, UnsupportedCapabilityError, type SandboxError } from '@kode/core';
 import { Sandbox as E2BClient } from 'e2b';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,15 +166,24 @@ describe('pause and resume', () => {
     expect(emulator.sandboxes().some((s) => s.sandboxId === id)).toBe(false);
   });
 
-  it('in debug mode (no control plane) pause raises InvalidArgumentError with a hint', async () => {
+  it('in debug mode (no control plane) lifecycle.pause is absent: pause() raises UnsupportedCapabilityError', async () => {
     await emulator.startSandbox({ sandboxId: 'debug_sandbox_id' });
     const sandbox = new E2BSandbox({ kind: 'e2b', debug: true, sandboxUrl: emulator.sandboxUrl });
+    expect(sandbox.capabilities.lifecycle.pause).toBe(false);
+    expect(sandbox.capabilities.endpoints.get).toBe(true);
+    expect(new E2BSandbox(config()).capabilities.lifecycle.pause).toBe(true);
     await sandbox.init();
     try {
+      const mark = emulator.requests.length;
       const error = await sandbox.pause().catch((e: unknown) => e);
-      expect(InvalidArgumentError.isInstance(error)).toBe(true);
-      expect((error as SandboxError).hint).toMatch(/debug/);
+      expect(UnsupportedCapabilityError.isInstance(error)).toBe(true);
+      expect(emulator.requests.length).toBe(mark);
       expect((await sandbox.exec('echo still-running')).stdout).toBe('still-running\n');
+      // Endpoints work in debug mode too: sandboxUrl with the routing headers.
+      const port = await startServer(sandbox);
+      const endpoint = await sandbox.endpoints.get(port);
+      expect(endpoint.headers).toEqual({ 'E2b-Sandbox-Id': 'debug_sandbox_id', 'E2b-Sandbox-Port': String(port) });
+      expect(await (await fetch(`${endpoint.url}/dbg`, { headers: endpoint.headers })).text()).toBe('hello /dbg no-token');
     } finally {
       await sandbox.dispose();
       await emulator.killSandbox('debug_sandbox_id');
