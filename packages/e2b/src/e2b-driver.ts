@@ -3,6 +3,7 @@ import {
   AuthenticationFailedError,
   BackendError,
   hasErrorCode,
+  InvalidArgumentError,
   SandboxNotFoundError,
   type SandboxCapabilities,
   type SandboxError,
@@ -109,13 +110,23 @@ export class E2BDriver implements SandboxDriverV1 {
   async #failIdempotent(error: unknown, where: Omit<E2BErrorContext, 'secrets' | 'sandboxId'>): Promise<SandboxError> {
     const mapped = this.fail(error, where);
     if (!isE2BUnavailable(mapped) || this.#client === undefined) return mapped;
-    let exists: boolean;
+    let state: 'running' | 'paused' | 'gone';
     try {
-      exists = await this.exists();
+      state = await this.#remoteState();
     } catch {
       return mapped; // cannot tell: not retried, the front decides
     }
-    if (!exists) {
+    if (state === 'paused') {
+      // Paused by another client (this instance refuses calls while it paused it itself): E2B's
+      // proxy answers as for a missing sandbox; retrying will not help, resuming will.
+      return new InvalidArgumentError(`E2B ${where.operation} failed: the sandbox ${this.#sandboxId ?? ''} is paused.`, {
+        backend: 'e2b',
+        hint: 'Another client paused it. Restore it by `sandboxId` (e.g. `SandboxFactory.createAsync(sandbox.toConfig())`): connecting resumes it.',
+        ...(this.#sandboxId === undefined ? {} : { sandboxId: this.#sandboxId }),
+        cause: mapped,
+      });
+    }
+    if (state === 'gone') {
       return new SandboxNotFoundError(`E2B ${where.operation} failed: the sandbox ${this.#sandboxId ?? ''} no longer exists.`, {
         backend: 'e2b',
         retryable: false,
@@ -294,13 +305,17 @@ export class E2BDriver implements SandboxDriverV1 {
    * with no control plane, one envd health check).
    */
   async exists(): Promise<boolean> {
+    return (await this.#remoteState()) !== 'gone';
+  }
+
+  /** The sandbox's state per the control plane (one `GET /sandboxes/{id}`; debug mode: one envd health check). */
+  async #remoteState(): Promise<'running' | 'paused' | 'gone'> {
     const client = this.client();
-    if (this.#debug()) return client.isRunning();
+    if (this.#debug()) return (await client.isRunning()) ? 'running' : 'gone';
     try {
-      await client.getInfo();
-      return true;
+      return (await client.getInfo()).state === 'paused' ? 'paused' : 'running';
     } catch (error) {
-      if (hasErrorCode(this.fail(error, { operation: `get sandbox ${client.sandboxId}` }), 'SANDBOX_NOT_FOUND')) return false;
+      if (hasErrorCode(this.fail(error, { operation: `get sandbox ${client.sandboxId}` }), 'SANDBOX_NOT_FOUND')) return 'gone';
       throw error;
     }
   }

@@ -3,7 +3,7 @@
  * reach a server in the sandbox (routing headers with `sandboxUrl`, the traffic access token), the
  * control-plane requests of pause and resume, and what survives a pause.
  */
-import { InvalidArgumentError, UnsupportedCapabilityError, type SandboxError } from '@kode/core';
+import { InvalidArgumentError, SandboxError, UnsupportedCapabilityError } from '@kode/core';
 import { Sandbox as E2BClient } from 'e2b';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,6 +154,26 @@ describe('pause and resume', () => {
     expect(await restored.fs.read('kept.txt')).toBe('across pause and restore');
     expect((await restored.processes.list()).find((p) => p.id === sleeper.id)?.running).toBe(true);
     await restored.processes.kill(sleeper.id, 'SIGKILL');
+  });
+
+  it('a sandbox another client paused: idempotent calls raise InvalidArgumentError saying so (not retried), exec fails typed; restoring resumes it', async () => {
+    const sandbox = await started({ lifecycle: { disposeAction: 'close' } });
+    const id = sandbox.getSandboxId();
+    await sandbox.fs.write('note.txt', 'x');
+    expect(await E2BClient.pause(id, { apiKey: emulator.apiKey, apiUrl: emulator.apiUrl } as Parameters<typeof E2BClient.pause>[1])).toBe(true);
+    const mark = emulator.requests.length;
+    const read = await sandbox.fs.read('note.txt').catch((e: unknown) => e);
+    expect(InvalidArgumentError.isInstance(read), String(read)).toBe(true);
+    expect((read as SandboxError).message).toMatch(/is paused/);
+    expect((read as SandboxError).hint).toMatch(/sandboxId/);
+    // One envd attempt, one control-plane look-up: not retried.
+    expect(emulator.requests.slice(mark).map((r) => `${r.plane} ${r.status}`)).toEqual(['envd 502', 'api 200']);
+    const exec = await sandbox.exec('true').catch((e: unknown) => e);
+    expect(SandboxError.isInstance(exec), String(exec)).toBe(true);
+    // exec is never retried and maps the proxy's answer alone: the hint names the paused case.
+    expect((exec as SandboxError).hint).toMatch(/paused it, restore it by `sandboxId`/);
+    const restored = await started({ sandboxId: id });
+    expect(await restored.fs.read('note.txt')).toBe('x');
   });
 
   it('dispose() while paused kills the sandbox', async () => {
