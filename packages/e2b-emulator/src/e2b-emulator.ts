@@ -96,7 +96,7 @@ export interface E2BEmulator {
   apiKey: string;
   /** Every request seen, oldest first. */
   readonly requests: RecordedRequest[];
-  /** Currently running sandboxes. */
+  /** Live sandboxes, running or paused (`state`). */
   sandboxes(): EmulatedSandbox[];
   /** Starts a sandbox directly (as the control plane does), e.g. `debug_sandbox_id` for debug mode. */
   startSandbox(options: {
