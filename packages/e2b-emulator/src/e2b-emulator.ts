@@ -1,9 +1,10 @@
 /**
  * An E2B-compatible emulator for tests: a fake control plane (the REST API the `e2b` client calls
- * for create/connect/kill/setTimeout/list/getInfo), and a sandbox proxy that routes envd traffic by
- * the `E2b-Sandbox-Id` header to each sandbox's own envd-compatible agent running inside a
- * bubblewrap root. Point the stock client at it with `apiUrl` + `sandboxUrl` (or `debug` +
- * `sandboxUrl` for debug mode).
+ * for create/connect/kill/setTimeout/list/getInfo/pause), and a sandbox proxy that routes traffic
+ * by the `E2b-Sandbox-Id` + `E2b-Sandbox-Port` headers (or a `<port>-<id>.<domain>` Host) to each
+ * sandbox's own envd-compatible agent running inside a bubblewrap root (port 49983), or to a port
+ * a process of that sandbox listens on. Point the stock client at it with `apiUrl` + `sandboxUrl`
+ * (or `debug` + `sandboxUrl` for debug mode).
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { bubblewrapDriver, type IsolatedRoot, type IsolationDriver } from './isolation';
+import { findSandboxListener } from './sandbox-ports';
 
 /** One request the emulator saw (control plane or envd), for asserting request shapes. */
 export interface RecordedRequest {
@@ -54,14 +56,22 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateProfile>> = {
   'kode-no-inotify': { hideCommands: ['inotifywait'] },
 };
 
-/** A running emulated sandbox. */
+/** A live emulated sandbox (running or paused). */
 export interface EmulatedSandbox {
   sandboxId: string;
   templateId: string;
   metadata: Record<string, string>;
   envVars: Record<string, string>;
   startedAt: Date;
+  /** When the lifetime ends; while paused, the moment it was paused (no timer runs). */
   endAt: Date;
+  /** `'paused'`: every process is stopped (SIGSTOP), no lifetime runs, the proxy refuses traffic. */
+  state: 'running' | 'paused';
+  /**
+   * Set when the sandbox was created with `network.allowPublicTraffic: false`: requests to any
+   * port but envd's must carry it in `e2b-traffic-access-token`.
+   */
+  trafficAccessToken?: string;
   root: IsolatedRoot;
   envdPort: number;
 }
@@ -91,10 +101,18 @@ export interface E2BEmulator {
   apiKey: string;
   /** Every request seen, oldest first. */
   readonly requests: RecordedRequest[];
-  /** Currently running sandboxes. */
+  /** Live sandboxes, running or paused (`state`). */
   sandboxes(): EmulatedSandbox[];
   /** Starts a sandbox directly (as the control plane does), e.g. `debug_sandbox_id` for debug mode. */
-  startSandbox(options: { sandboxId?: string; templateId?: string; timeoutSeconds?: number; envVars?: Record<string, string>; metadata?: Record<string, string> }): Promise<EmulatedSandbox>;
+  startSandbox(options: {
+    sandboxId?: string;
+    templateId?: string;
+    timeoutSeconds?: number;
+    envVars?: Record<string, string>;
+    metadata?: Record<string, string>;
+    /** `false`: the sandbox gets a traffic access token (E2B's restricted public traffic). Default true. */
+    allowPublicTraffic?: boolean;
+  }): Promise<EmulatedSandbox>;
   /** Kills a sandbox as its lifetime ending would. */
   killSandbox(sandboxId: string): Promise<boolean>;
   /** Fails matching requests. */
@@ -105,6 +123,12 @@ export interface E2BEmulator {
 }
 
 const ENVD_VERSION = '0.6.4';
+/** The port envd listens on in every E2B sandbox; the proxy sends it to the sandbox's agent. */
+export const ENVD_PORT = 49983;
+/** The lifetime E2B gives a sandbox resumed without a `timeout`, in seconds. */
+const RESUME_DEFAULT_TIMEOUT_SECONDS = 15;
+/** The header E2B's proxy checks on non-envd ports of a sandbox with a traffic access token. */
+const TRAFFIC_TOKEN_HEADER = 'e2b-traffic-access-token';
 const here = dirname(fileURLToPath(import.meta.url));
 let agentBundle: Promise<string> | undefined;
 
@@ -171,6 +195,8 @@ const RECORDED_HEADERS = [
   'content-type',
   'x-access-token',
   'user-agent',
+  'host',
+  'e2b-traffic-access-token',
 ];
 
 function pickHeaders(req: IncomingMessage): Record<string, string> {
@@ -261,6 +287,33 @@ function listen(server: Server): Promise<string> {
   });
 }
 
+/** True for a Host E2B's proxy reads routing headers on: loopback, or the shared `sandbox.<domain>` host. */
+function routesByHeaders(host: string): boolean {
+  const name = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || /^127\./.test(name) || name === '::1' || /^sandbox\.[^.]/.test(name);
+}
+
+/**
+ * Which sandbox and port a proxied request is for, by E2B's client-proxy rules: on a loopback or
+ * shared host the `E2b-Sandbox-Id` + `E2b-Sandbox-Port` headers (both required once either is
+ * sent); otherwise the Host `<port>-<sandboxId>.<domain>`. `error` is the 400 text E2B answers.
+ */
+function routeOf(req: IncomingMessage): { sandboxId: string; port: number } | { error: string } {
+  const host = req.headers.host ?? '';
+  const id = req.headers['e2b-sandbox-id'];
+  const portText = req.headers['e2b-sandbox-port'];
+  if (routesByHeaders(host) && (id !== undefined || portText !== undefined)) {
+    if (typeof id !== 'string' || id === '' || typeof portText !== 'string' || portText === '') return { error: 'missing header' };
+    if (!/^\d+$/.test(portText)) return { error: 'Invalid sandbox port' };
+    return { sandboxId: id, port: Number(portText) };
+  }
+  const label = host.split('.')[0] ?? '';
+  if (!host.includes('.') || !label.includes('-')) return { error: 'Invalid host' };
+  const [portPart = '', sandboxId = ''] = label.split('-');
+  if (!/^\d+$/.test(portPart)) return { error: 'Invalid sandbox port' };
+  return { sandboxId, port: Number(portPart) };
+}
+
 /** Starts the emulator (control plane + sandbox proxy) on random loopback ports. */
 export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promise<E2BEmulator> {
   const apiKey = options.apiKey ?? 'e2b_emulator_key';
@@ -268,7 +321,8 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
   const isolation = options.isolation ?? bubblewrapDriver();
   const requests: RecordedRequest[] = [];
   const faults: InjectedFault[] = [];
-  const running = new Map<string, EmulatedSandbox & { child: ChildProcess; timer?: NodeJS.Timeout }>();
+  type Live = EmulatedSandbox & { child: ChildProcess; timer?: NodeJS.Timeout; connections: Set<() => void> };
+  const running = new Map<string, Live>();
   const agentDir = await bundleAgent();
 
   const takeFault = (plane: 'api' | 'envd', key: string): InjectedFault | undefined => {
@@ -280,7 +334,7 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
     return fault;
   };
 
-  const scheduleEnd = (sandbox: EmulatedSandbox & { timer?: NodeJS.Timeout }, timeoutSeconds: number): void => {
+  const scheduleEnd = (sandbox: Live, timeoutSeconds: number): void => {
     if (sandbox.timer) clearTimeout(sandbox.timer);
     sandbox.endAt = new Date(Date.now() + timeoutSeconds * 1000);
     sandbox.timer = setTimeout(() => void killSandbox(sandbox.sandboxId), timeoutSeconds * 1000);
@@ -311,16 +365,19 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
       child.once('exit', (code) => reject(new Error(`envd agent exited with ${String(code)}: ${stderr}`)));
     });
     const now = new Date();
-    const sandbox = {
+    const sandbox: Live = {
       sandboxId,
       templateId: opts.templateId ?? 'base',
       metadata: opts.metadata ?? {},
       envVars,
       startedAt: now,
       endAt: now,
+      state: 'running',
+      ...(opts.allowPublicTraffic === false ? { trafficAccessToken: randomBytes(16).toString('hex') } : {}),
       root,
       envdPort: port,
       child,
+      connections: new Set(),
     };
     running.set(sandboxId, sandbox);
     scheduleEnd(sandbox, opts.timeoutSeconds ?? 300);
@@ -336,6 +393,27 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
     return true;
   };
 
+  /**
+   * E2B's pause: the VM is snapshotted and stopped, so its connections drop, nothing runs and no
+   * lifetime counts down. Here: every open proxied connection is cut, every process of the root
+   * is stopped with SIGSTOP and the timer is cleared.
+   */
+  const pauseSandbox = (sandbox: Live): void => {
+    if (sandbox.timer) clearTimeout(sandbox.timer);
+    sandbox.timer = undefined;
+    sandbox.state = 'paused';
+    sandbox.endAt = new Date();
+    for (const cut of [...sandbox.connections]) cut();
+    sandbox.root.freeze();
+  };
+
+  /** E2B's resume (connect to a paused sandbox): processes continue, a fresh lifetime starts. */
+  const resumeSandbox = (sandbox: Live, timeoutSeconds: number): void => {
+    sandbox.root.thaw();
+    sandbox.state = 'running';
+    scheduleEnd(sandbox, timeoutSeconds);
+  };
+
   const sandboxJson = (s: EmulatedSandbox): Record<string, unknown> => ({
     sandboxID: s.sandboxId,
     templateID: s.templateId,
@@ -343,7 +421,7 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
     alias: s.templateId,
     startedAt: s.startedAt.toISOString(),
     endAt: s.endAt.toISOString(),
-    state: 'running',
+    state: s.state,
     cpuCount: 2,
     memoryMB: 512,
     diskSizeMB: 1024,
@@ -358,7 +436,9 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
     clientID: 'emulator',
     envdVersion: ENVD_VERSION,
     alias: s.templateId,
+    ...(s.trafficAccessToken === undefined ? {} : { trafficAccessToken: s.trafficAccessToken }),
   });
+  const notFound = (id: string): { code: number; message: string } => ({ code: 404, message: `Sandbox "${id}" doesn't exist or you don't have access to it` });
 
   const validTimeout = (value: unknown): number | string => {
     if (value === undefined) return 300;
@@ -393,11 +473,13 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
         if (!templates.has(template)) return reply(404, { code: 404, message: `template '${template}' not found` });
         const timeout = validTimeout(b.timeout);
         if (typeof timeout === 'string') return reply(400, { code: 400, message: timeout });
+        const network = (b.network ?? {}) as { allowPublicTraffic?: unknown };
         const sandbox = await startSandbox({
           templateId: template,
           timeoutSeconds: timeout,
           envVars: (b.envVars ?? {}) as Record<string, string>,
           metadata: (b.metadata ?? {}) as Record<string, string>,
+          ...(network.allowPublicTraffic === false ? { allowPublicTraffic: false } : {}),
         });
         return reply(201, created(sandbox));
       }
@@ -410,17 +492,38 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
       if ((m = /^\/v2\/sandboxes\/([^/]+)\/connect$/.exec(record.path)) && record.method === 'POST') {
         const sandbox = running.get(m[1]!);
         if (!sandbox) return reply(404, { code: 404, message: `sandbox "${m[1]!}" doesn't exist or you don't have access to it` });
-        if (b.timeout !== undefined) {
-          const timeout = validTimeout(b.timeout);
-          if (typeof timeout === 'string') return reply(400, { code: 400, message: timeout });
-          // Connect only ever extends the lifetime.
-          if (Date.now() + timeout * 1000 > sandbox.endAt.getTime()) scheduleEnd(sandbox, timeout);
+        const timeout = b.timeout === undefined ? undefined : validTimeout(b.timeout);
+        if (typeof timeout === 'string') return reply(400, { code: 400, message: timeout });
+        if (sandbox.state === 'paused') {
+          // Connect resumes a paused sandbox (201) with a fresh lifetime.
+          resumeSandbox(sandbox, timeout ?? RESUME_DEFAULT_TIMEOUT_SECONDS);
+          return reply(201, created(sandbox));
         }
+        // Connect only ever extends the lifetime of a running one.
+        if (timeout !== undefined && Date.now() + timeout * 1000 > sandbox.endAt.getTime()) scheduleEnd(sandbox, timeout);
         return reply(200, created(sandbox));
+      }
+      if ((m = /^\/sandboxes\/([^/]+)\/pause$/.exec(record.path)) && record.method === 'POST') {
+        const sandbox = running.get(m[1]!);
+        if (!sandbox) return reply(404, notFound(m[1]!));
+        if (sandbox.state === 'paused') return reply(409, { code: 409, message: `Error pausing sandbox - sandbox '${m[1]!}' is already paused` });
+        pauseSandbox(sandbox);
+        return reply(204);
+      }
+      if ((m = /^\/sandboxes\/([^/]+)\/resume$/.exec(record.path)) && record.method === 'POST') {
+        // Deprecated in favour of connect; still served by E2B.
+        const sandbox = running.get(m[1]!);
+        if (!sandbox) return reply(404, notFound(m[1]!));
+        if (sandbox.state === 'running') return reply(409, { code: 409, message: `Sandbox ${m[1]!} is already running` });
+        const timeout = b.timeout === undefined ? RESUME_DEFAULT_TIMEOUT_SECONDS : validTimeout(b.timeout);
+        if (typeof timeout === 'string') return reply(400, { code: 400, message: timeout });
+        resumeSandbox(sandbox, timeout);
+        return reply(201, sandboxJson(sandbox));
       }
       if ((m = /^\/sandboxes\/([^/]+)\/timeout$/.exec(record.path)) && record.method === 'POST') {
         const sandbox = running.get(m[1]!);
-        if (!sandbox) return reply(404, { code: 404, message: `sandbox "${m[1]!}" not found` });
+        // A paused sandbox is not in E2B's orchestrator: its timeout cannot be set.
+        if (!sandbox || sandbox.state === 'paused') return reply(404, notFound(m[1]!));
         const timeout = validTimeout(b.timeout);
         if (typeof timeout === 'string') return reply(400, { code: 400, message: timeout });
         scheduleEnd(sandbox, timeout);
@@ -446,6 +549,18 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
     const url = new URL(req.url ?? '/', 'http://envd');
     const record: RecordedRequest = { plane: 'envd', method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: pickHeaders(req) };
     requests.push(record);
+    const refuse = (status: number, body: unknown): void => {
+      record.status = status;
+      if (typeof body === 'string') {
+        // Go's http.Error: plain text and a newline.
+        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+        res.end(`${body}\n`);
+      } else {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(body));
+      }
+      req.resume();
+    };
     const fault = takeFault('envd', `${record.method} ${record.path}`);
     if (fault) {
       record.status = fault.status;
@@ -454,28 +569,51 @@ export async function startE2BEmulator(options: E2BEmulatorOptions = {}): Promis
       req.resume();
       return;
     }
-    const sandbox = running.get(String(req.headers['e2b-sandbox-id'] ?? ''));
-    if (!sandbox) {
-      record.status = 502;
-      sendJson(res, 502, { code: 502, message: 'The sandbox was not found', sandboxId: req.headers['e2b-sandbox-id'] ?? null });
-      req.resume();
-      return;
+    const route = routeOf(req);
+    if ('error' in route) return refuse(400, route.error);
+    const { sandboxId, port } = route;
+    const sandbox = running.get(sandboxId);
+    // E2B's proxy finds only running sandboxes; a paused one (auto-resume off) is answered alike.
+    if (!sandbox || sandbox.state === 'paused') return refuse(502, { sandboxId, message: 'The sandbox was not found', code: 502 });
+    let target: { host: string; port: number };
+    if (port === ENVD_PORT) {
+      target = { host: '127.0.0.1', port: sandbox.envdPort };
+    } else {
+      // envd checks its own access token; other ports check the traffic access token, if any.
+      if (sandbox.trafficAccessToken !== undefined) {
+        const given = req.headers[TRAFFIC_TOKEN_HEADER];
+        if (typeof given !== 'string' || given === '') {
+          return refuse(403, { sandboxId, message: `Sandbox is secured with traffic access token. Token header '${TRAFFIC_TOKEN_HEADER}' is missing`, code: 403 });
+        }
+        if (given !== sandbox.trafficAccessToken) {
+          return refuse(403, { sandboxId, message: `Sandbox is secured with traffic access token. Provided token in header '${TRAFFIC_TOKEN_HEADER}' is invalid`, code: 403 });
+        }
+      }
+      const listener = findSandboxListener(sandbox.root.pids(), port);
+      if (listener === undefined) return refuse(502, { sandboxId, message: 'The sandbox is running but port is not open', port, code: 502 });
+      target = listener;
     }
-    const captureBody = String(req.headers['content-type'] ?? '').startsWith('application/json');
+    const captureBody = port === ENVD_PORT && String(req.headers['content-type'] ?? '').startsWith('application/json');
     const chunks: Buffer[] = [];
-    const upstream = httpRequest(
-      { host: '127.0.0.1', port: sandbox.envdPort, method: req.method, path: req.url, headers: req.headers },
-      (upstreamRes) => {
-        record.status = upstreamRes.statusCode ?? 0;
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-        upstreamRes.pipe(res);
-      },
-    );
+    const upstream = httpRequest({ host: target.host, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upstreamRes) => {
+      record.status = upstreamRes.statusCode ?? 0;
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+      upstreamRes.pipe(res);
+    });
+    // Pausing cuts every connection to the sandbox, as snapshotting E2B's VM does.
+    const cut = (): void => {
+      upstream.destroy();
+      res.destroy();
+    };
+    sandbox.connections.add(cut);
+    res.on('close', () => {
+      sandbox.connections.delete(cut);
+      upstream.destroy();
+    });
     upstream.on('error', (error) => {
-      if (!res.headersSent) sendJson(res, 502, { code: 502, message: `sandbox unreachable: ${error.message}` });
+      if (!res.headersSent) refuse(502, port === ENVD_PORT ? { code: 502, message: `sandbox unreachable: ${error.message}` } : { sandboxId, message: 'The sandbox is running but port is not open', port, code: 502 });
       else res.destroy();
     });
-    res.on('close', () => upstream.destroy());
     req.on('data', (c: Buffer) => {
       if (captureBody) chunks.push(c);
     });

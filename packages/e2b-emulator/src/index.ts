@@ -1,5 +1,6 @@
 export {
   DEFAULT_TEMPLATES,
+  ENVD_PORT,
   startE2BEmulator,
   type E2BEmulator,
   type E2BEmulatorOptions,

@@ -10,13 +10,25 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createIsolatedRoot, killRootProcess, removeIsolatedRoot, spawnInRoot, type IsolatedRoot as RootDirs } from '@kode/isolation';
+import { createIsolatedRoot, killRootProcess, listProcessTree, removeIsolatedRoot, signalProcessTree, spawnInRoot, type IsolatedRoot as RootDirs } from '@kode/isolation';
 
 /** One isolated root. */
 export interface IsolatedRoot {
   /** Spawns `argv` inside the root (own pid namespace; dies with the emulator). */
   spawn(options: { argv: string[]; binds?: Array<{ host: string; sandbox: string }>; hideCommands?: string[] }): ChildProcess;
-  /** Kills every process of the root and deletes its files. Idempotent. */
+  /**
+   * Host pids of every process running in the root (the processes `spawn` started and all their
+   * descendants), parents before children.
+   */
+  pids(): number[];
+  /**
+   * Stops every process of the root (SIGSTOP on the bubblewrap process and its whole tree, new
+   * forks included). Idempotent.
+   */
+  freeze(): void;
+  /** Continues every process `freeze` stopped (SIGCONT on the whole tree). Idempotent. */
+  thaw(): void;
+  /** Kills every process of the root (frozen ones too) and deletes its files. Idempotent. */
   destroy(): Promise<void>;
 }
 
@@ -52,6 +64,23 @@ export function bubblewrapDriver(): IsolationDriver {
           });
           children.push(child);
           return child;
+        },
+        pids() {
+          return children.flatMap((c) => (c.pid === undefined ? [] : [c.pid, ...listProcessTree(c.pid)]));
+        },
+        freeze() {
+          for (const c of children) {
+            if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) continue;
+            c.kill('SIGSTOP');
+            signalProcessTree(c.pid, 'SIGSTOP');
+          }
+        },
+        thaw() {
+          for (const c of children) {
+            if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) continue;
+            signalProcessTree(c.pid, 'SIGCONT');
+            c.kill('SIGCONT');
+          }
         },
         destroy() {
           destroyed ??= (async () => {

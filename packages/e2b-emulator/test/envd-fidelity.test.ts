@@ -106,7 +106,7 @@ describe('process end events', () => {
       head.writeUInt32BE(body.length, 1);
       const response = await fetch(`${emulator.sandboxUrl}/process.Process/Start`, {
         method: 'POST',
-        headers: { 'content-type': 'application/connect+json', 'e2b-sandbox-id': sandbox.sandboxId },
+        headers: { 'content-type': 'application/connect+json', 'e2b-sandbox-id': sandbox.sandboxId, 'e2b-sandbox-port': '49983' },
         body: Buffer.concat([head, body]),
       });
       const bytes = Buffer.from(await response.arrayBuffer());

@@ -3,6 +3,7 @@ import {
   AuthenticationFailedError,
   BackendError,
   hasErrorCode,
+  InvalidArgumentError,
   SandboxNotFoundError,
   type SandboxCapabilities,
   type SandboxError,
@@ -10,6 +11,7 @@ import {
 } from '@kode/core';
 import {
   withRetry,
+  type DriverEndpoint,
   type DriverExecRequest,
   type DriverExecResult,
   type DriverLifetime,
@@ -17,8 +19,9 @@ import {
   type SandboxDriverV1,
 } from '@kode/driver';
 import type { NativeWatchFactory, WatchPort } from '@kode/watch';
-import { E2B_CAPABILITIES } from './capabilities';
+import { E2B_CAPABILITIES, E2B_DEBUG_CAPABILITIES } from './capabilities';
 import type { E2BContext } from './e2b-context';
+import { e2bEndpoint } from './e2b-endpoint';
 import { execOnE2B } from './e2b-exec';
 import { E2BDriverFs } from './e2b-fs';
 import { E2BDriverProcesses } from './e2b-processes';
@@ -36,15 +39,18 @@ export class E2BDriver implements SandboxDriverV1 {
   readonly specificationVersion = 'v1' as const;
   /** Always `'e2b'`. */
   readonly kind = 'e2b' as const;
-  /** {@link E2B_CAPABILITIES}. */
-  readonly capabilities: SandboxCapabilities = E2B_CAPABILITIES;
+  /** {@link E2B_CAPABILITIES}; in debug mode {@link E2B_DEBUG_CAPABILITIES} (no pause). */
+  readonly capabilities: SandboxCapabilities;
   /** Absolute working directory (default `/home/user`). */
   readonly workDir: string;
   /** Default per-command timeout in ms. */
   readonly execTimeoutMs: number;
   /** The `watch` option. */
   readonly watch: WatchConfig;
-  /** The API key and every `envs` value: redacted from errors and never printed. */
+  /**
+   * The API key, every `envs` value and (once connected) the traffic access token: redacted from
+   * errors and never printed.
+   */
   readonly secrets: ReadonlyArray<string | undefined>;
   /** The E2B lifetime (`timeoutMs`) that activity renews (`lifecycle.autoRenew`). */
   readonly lifetime: DriverLifetime;
@@ -59,6 +65,8 @@ export class E2BDriver implements SandboxDriverV1 {
 
   readonly #options: ResolvedE2BOptions;
   readonly #context: E2BContext;
+  /** {@link secrets}, growing by the traffic access token once known (the front holds this array). */
+  readonly #secrets: Array<string | undefined>;
   #client: E2BClient | undefined;
   #sandboxId: string | undefined;
   #timeoutMs: number;
@@ -66,10 +74,12 @@ export class E2BDriver implements SandboxDriverV1 {
   /** @param options validated options (`resolveE2BOptions`) */
   constructor(options: ResolvedE2BOptions) {
     this.#options = options;
+    this.capabilities = this.#debug() ? E2B_DEBUG_CAPABILITIES : E2B_CAPABILITIES;
     this.workDir = options.workDir;
     this.execTimeoutMs = options.execTimeoutMs;
     this.watch = options.watch ?? {};
-    this.secrets = Object.freeze([options.apiKey, ...Object.values(options.envs ?? {})]);
+    this.#secrets = [options.apiKey, ...Object.values(options.envs ?? {})];
+    this.secrets = this.#secrets;
     this.lifetime = { timeoutMs: options.timeoutMs, autoRenew: options.autoRenew };
     this.#timeoutMs = options.timeoutMs;
     const context: E2BContext = {
@@ -100,13 +110,23 @@ export class E2BDriver implements SandboxDriverV1 {
   async #failIdempotent(error: unknown, where: Omit<E2BErrorContext, 'secrets' | 'sandboxId'>): Promise<SandboxError> {
     const mapped = this.fail(error, where);
     if (!isE2BUnavailable(mapped) || this.#client === undefined) return mapped;
-    let exists: boolean;
+    let state: 'running' | 'paused' | 'gone';
     try {
-      exists = await this.exists();
+      state = await this.#remoteState();
     } catch {
       return mapped; // cannot tell: not retried, the front decides
     }
-    if (!exists) {
+    if (state === 'paused') {
+      // Paused by another client (this instance refuses calls while it paused it itself): E2B's
+      // proxy answers as for a missing sandbox; retrying will not help, resuming will.
+      return new InvalidArgumentError(`E2B ${where.operation} failed: the sandbox ${this.#sandboxId ?? ''} is paused.`, {
+        backend: 'e2b',
+        hint: 'Another client paused it. Restore it by `sandboxId` (e.g. `SandboxFactory.createAsync(sandbox.toConfig())`): connecting resumes it.',
+        ...(this.#sandboxId === undefined ? {} : { sandboxId: this.#sandboxId }),
+        cause: mapped,
+      });
+    }
+    if (state === 'gone') {
       return new SandboxNotFoundError(`E2B ${where.operation} failed: the sandbox ${this.#sandboxId ?? ''} no longer exists.`, {
         backend: 'e2b',
         retryable: false,
@@ -171,6 +191,7 @@ export class E2BDriver implements SandboxDriverV1 {
       );
     }
     this.#sandboxId = client.sandboxId;
+    if (client.trafficAccessToken) this.#secrets.push(client.trafficAccessToken);
     context.progress('preparing');
     try {
       await client.files.makeDir(this.workDir);
@@ -216,6 +237,58 @@ export class E2BDriver implements SandboxDriverV1 {
     return execOnE2B(this.#context, request);
   }
 
+  /**
+   * Where `port` is reached (see `e2bEndpoint`): E2B's host `https://<port>-<id>.<domain>`, or
+   * `sandboxUrl` with the routing headers `E2b-Sandbox-Id` / `E2b-Sandbox-Port`, or
+   * `http://localhost:<port>` in debug mode; plus `e2b-traffic-access-token` when the sandbox has
+   * one. No I/O.
+   */
+  endpoint(port: number): Promise<DriverEndpoint> {
+    const client = this.client();
+    return Promise.resolve(
+      e2bEndpoint({
+        port,
+        sandboxId: client.sandboxId,
+        host: client.getHost(port),
+        sandboxUrl: this.#options.sandboxUrl ?? (process.env.E2B_SANDBOX_URL || undefined),
+        debug: this.#debug(),
+        trafficAccessToken: client.trafficAccessToken,
+      }),
+    );
+  }
+
+  /**
+   * Pauses the sandbox (`POST /sandboxes/{id}/pause`; a sandbox already paused counts as paused).
+   * E2B snapshots the VM, memory included, and drops every connection to it, so the driver first
+   * stops following background processes (`wait` reattaches through envd after `resume`).
+   * Not declared in debug mode (no control plane).
+   * @throws SandboxNotFoundError; mapped errors
+   */
+  async pause(): Promise<void> {
+    const client = this.client();
+    await this.processes.release();
+    try {
+      await client.pause();
+    } catch (error) {
+      throw this.fail(error, { operation: `pause sandbox ${client.sandboxId}` });
+    }
+  }
+
+  /**
+   * Resumes a paused sandbox: `POST /v2/sandboxes/{id}/connect` (what `Sandbox.connect` does)
+   * with the current lifetime (`timeoutMs`), which E2B starts afresh, since a paused sandbox does
+   * not age. Files, processes and memory are as they were.
+   * @throws SandboxNotFoundError (killed while paused); mapped errors
+   */
+  async resume(): Promise<void> {
+    const client = this.client();
+    try {
+      await client.connect({ timeoutMs: this.#timeoutMs });
+    } catch (error) {
+      throw this.fail(error, { operation: `resume sandbox ${client.sandboxId}` });
+    }
+  }
+
   /** Sets the lifetime to `timeoutMs` from now through E2B's timeout API (`setTimeout`, whole seconds). */
   async renew(timeoutMs: number): Promise<void> {
     const client = this.client();
@@ -232,13 +305,17 @@ export class E2BDriver implements SandboxDriverV1 {
    * with no control plane, one envd health check).
    */
   async exists(): Promise<boolean> {
+    return (await this.#remoteState()) !== 'gone';
+  }
+
+  /** The sandbox's state per the control plane (one `GET /sandboxes/{id}`; debug mode: one envd health check). */
+  async #remoteState(): Promise<'running' | 'paused' | 'gone'> {
     const client = this.client();
-    if (this.#debug()) return client.isRunning();
+    if (this.#debug()) return (await client.isRunning()) ? 'running' : 'gone';
     try {
-      await client.getInfo();
-      return true;
+      return (await client.getInfo()).state === 'paused' ? 'paused' : 'running';
     } catch (error) {
-      if (hasErrorCode(this.fail(error, { operation: `get sandbox ${client.sandboxId}` }), 'SANDBOX_NOT_FOUND')) return false;
+      if (hasErrorCode(this.fail(error, { operation: `get sandbox ${client.sandboxId}` }), 'SANDBOX_NOT_FOUND')) return 'gone';
       throw error;
     }
   }

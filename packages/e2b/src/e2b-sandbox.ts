@@ -17,7 +17,10 @@ import { resolveE2BOptions, type E2BSandboxConfig } from './options';
  * calls are retried on 408/429/502/503/504 and refused connections (`retry`). `dispose()` closes
  * every watch, then kills the sandbox (`lifecycle.disposeAction: 'kill'`, default; the delete is
  * retried, and a failed `dispose()` can be called again) or only releases the client (`'close'`).
- * A sandbox that expired or was killed elsewhere raises `SandboxNotFoundError`.
+ * A sandbox that expired or was killed elsewhere raises `SandboxNotFoundError`. `pause()` pauses
+ * it on E2B (memory snapshot; no lifetime runs) and `resume()` connects to it again, which starts
+ * a fresh lifetime; restoring a paused sandbox by `sandboxId` resumes it too. `endpoints.get(port)`
+ * gives the URL and headers of a port.
  *
  * Printing the object (`console.log`, `util.inspect`, `JSON.stringify`) shows only the redacted
  * config: no API key, no `envs` value.
@@ -69,8 +72,8 @@ export class E2BSandbox extends DriverSandbox {
   }
 
   /**
-   * The underlying `e2b` `Sandbox`, for what this package does not wrap (pty, metrics, pause,
-   * signed URLs). Owned by this instance: do not `kill()` it yourself; `dispose()` does that.
+   * The underlying `e2b` `Sandbox`, for what this package does not wrap (pty, metrics, signed
+   * URLs, snapshots). Owned by this instance: do not `kill()` it yourself; `dispose()` does that.
    * @throws NotInitializedError before `init()` @throws DisposedError after `dispose()`
    */
   getClient(): E2BClient {
@@ -79,7 +82,9 @@ export class E2BSandbox extends DriverSandbox {
   }
 
   /**
-   * The host name under which a port of the sandbox is reachable (`<port>-<id>.<domain>`). No I/O.
+   * The host name under which a port of the sandbox is reachable (`<port>-<id>.<domain>`; in debug
+   * mode `localhost:<port>`). No I/O. `endpoints.get(port)` gives the whole URL and the headers
+   * (routing headers with `sandboxUrl`, the traffic access token when there is one).
    * @throws InvalidArgumentError for a port outside 1–65535; NotInitializedError before `init()`
    */
   getHost(port: number): string {

@@ -104,7 +104,7 @@ export {
   type WatchMode,
 } from '@kode/core';
 
-export { E2B_CAPABILITIES } from './capabilities';
+export { E2B_CAPABILITIES, E2B_DEBUG_CAPABILITIES } from './capabilities';
 export { E2BSandbox } from './e2b-sandbox';
 export { PROCESS_STATE_DIR } from './e2b-processes';
 export { E2B_HINTS, mapE2BError, type E2BErrorContext } from './map-error';

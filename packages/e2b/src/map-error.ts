@@ -34,7 +34,7 @@ export const E2B_HINTS = {
   auth: 'Check the E2B API key: pass `apiKey` or set E2B_API_KEY (https://e2b.dev/dashboard?tab=keys).',
   rateLimit: 'E2B is rate limiting this API key or team (concurrent sandboxes or requests). Retry after a back-off, or kill sandboxes you no longer need.',
   sandboxGone:
-    'The sandbox is not running: it was killed, or its lifetime (`timeoutMs`, default 5 min) ended. Create a new one; keep `lifecycle.autoRenew` on, raise `timeoutMs`, or call `renew()` on a live sandbox to extend it.',
+    'The sandbox is not running: it was killed, or its lifetime (`timeoutMs`, default 5 min) ended. Create a new one; keep `lifecycle.autoRenew` on, raise `timeoutMs`, or call `renew()` on a live sandbox to extend it. If another client paused it, restore it by `sandboxId` (connecting resumes it).',
   requestTimeout: 'The request took longer than `requestTimeoutMs` (default 60 000 ms). Raise it, or check the network path to E2B.',
   connection: 'Could not reach E2B. Check network access to the API (`apiUrl`/`domain`) and to the sandbox, and any proxy settings.',
   template: (template: string | undefined) =>
@@ -42,7 +42,8 @@ export const E2B_HINTS = {
   templateOutdated: 'The sandbox template uses an envd version too old for this feature. Rebuild the template with a current E2B CLI.',
   disk: 'The sandbox disk is full. Remove files or use a template with a larger disk.',
   busy: 'E2B is temporarily out of capacity (HTTP 503). Retry after a short wait.',
-  unavailable: 'The sandbox did not answer (E2B proxy: unavailable). When E2B no longer knows the sandbox this is a SandboxNotFoundError instead; otherwise retry, and create a new sandbox if it persists.',
+  unavailable:
+    'The sandbox did not answer (E2B proxy: unavailable). When E2B no longer knows the sandbox this is a SandboxNotFoundError instead; if another client paused it, restore it by `sandboxId` (connecting resumes it); otherwise retry, and create a new sandbox if it persists.',
 } as const;
 
 function errorName(error: unknown): string {

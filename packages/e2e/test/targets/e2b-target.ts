@@ -40,6 +40,7 @@ export function e2bConformanceTarget(overrides: Partial<ConformanceTarget> = {})
     supportsEnv: true,
     supportsWorkDir: true,
     supportsDisposeAction: true,
+    serverHost: '127.0.0.1', // the emulator's sandboxes share the host's network
     knownFailures: E2B_KNOWN_FAILURES,
     create(options) {
       if (!emulator) throw new Error('the E2B emulator is not started (create() runs in hooks and tests only)');
