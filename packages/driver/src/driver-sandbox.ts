@@ -35,6 +35,7 @@ import { FrontProcesses } from './front-processes';
 import { LifetimeKeeper } from './lifetime-keeper';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry-policy';
 import { FrontEndpoints } from './front-endpoints';
+import { OutputSink } from './output-sink';
 import { FrontSessions } from './front-sessions';
 import { DRIVER_SPECIFICATION_VERSION, type DriverExecRequest, type DriverExecResult, type SandboxDriver } from './sandbox-driver';
 import { traced } from './telemetry';
@@ -266,18 +267,8 @@ export class DriverSandbox implements Sandbox {
 
     const stdout = new OutputBuffer(maxOutputBytes);
     const stderr = new OutputBuffer(maxOutputBytes);
-    const sink = (buffer: OutputBuffer, callback: ((chunk: string) => void) | undefined) => {
-      const decoder = new TextDecoder();
-      return (chunk: string | Uint8Array): void => {
-        buffer.append(chunk);
-        if (callback === undefined) return;
-        try {
-          callback(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-        } catch {
-          // A throwing output callback must not break the command's bookkeeping.
-        }
-      };
-    };
+    const stdoutSink = new OutputSink(stdout, onStdout);
+    const stderrSink = new OutputSink(stderr, onStderr);
     const controller = new AbortController();
     let deadlinePassed = false;
     const onAbort = (): void => controller.abort(signal?.reason);
@@ -302,8 +293,8 @@ export class DriverSandbox implements Sandbox {
           timeoutMs,
           maxOutputBytes,
           signal: controller.signal,
-          onStdout: sink(stdout, onStdout),
-          onStderr: sink(stderr, onStderr),
+          onStdout: (chunk) => stdoutSink.push(chunk),
+          onStderr: (chunk) => stderrSink.push(chunk),
         }),
       );
       if (signal?.aborted) throw signal.reason;
@@ -324,6 +315,9 @@ export class DriverSandbox implements Sandbox {
       }
       throw await this.#failure(error, name);
     } finally {
+      // A trailing incomplete UTF-8 sequence reaches the callbacks too (as U+FFFD, like the result).
+      stdoutSink.end();
+      stderrSink.end();
       this.#execsRunning = Math.max(0, this.#execsRunning - 1);
       if (deadline !== undefined) clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
