@@ -122,6 +122,8 @@ export class DriverSandbox implements Sandbox {
   readonly #registry: WatchRegistry;
   readonly #retry: RetryPolicy;
   readonly #running = new AbortController();
+  /** `processes` without its telemetry wrapper, for `dispose()`. */
+  readonly #processes: FrontProcesses;
   readonly #keeper: LifetimeKeeper | undefined;
   #sandboxId: string | undefined;
   #gone: SandboxNotFoundError | undefined;
@@ -158,7 +160,8 @@ export class DriverSandbox implements Sandbox {
     };
     this.#trace = { backend: driver.kind, sandboxId: () => this.#sandboxId, secrets: driver.secrets };
     this.fs = traceFs(new FrontFs(context), this.#trace);
-    this.processes = traceProcesses(new FrontProcesses(context), this.#trace);
+    this.#processes = new FrontProcesses(context);
+    this.processes = traceProcesses(this.#processes, this.#trace);
     this.sessions = new FrontSessions(context);
     this.endpoints = new FrontEndpoints(context);
     this.#registry = new WatchRegistry({
@@ -453,7 +456,8 @@ export class DriverSandbox implements Sandbox {
   }
 
   /**
-   * Closes every watch, aborts running commands (they reject with `DisposedError`), then lets the
+   * Closes every watch, aborts running commands (they reject with `DisposedError`), kills what a
+   * `processes.start` in flight started (waiting up to 10 s for it), then lets the
    * driver release or destroy the sandbox. Idempotent once it succeeded; when the driver's release
    * failed (e.g. one 503 on the delete), the error is thrown and the next `dispose()` tries again.
    */
@@ -466,6 +470,8 @@ export class DriverSandbox implements Sandbox {
       this.#keeper?.stop();
       await this.#registry.closeAll().catch(() => undefined);
       this.#running.abort(this.#disposedDuring('the call'));
+      // A processes.start in flight kills what it started (bounded wait) before the driver stops.
+      await this.#processes.settleStarts();
       if (!this.#paused) await this.sessions.closeAll();
       await this.#stopDriver();
     });
