@@ -31,10 +31,13 @@ class RecordingSandbox implements Partial<Sandbox> {
   }
 }
 
-const registry = () => (globalThis as unknown as Record<symbol, Map<string, unknown>>)[Symbol.for('@kode/core/sandbox-factory-registry')];
+const registry = (): Map<string, unknown> =>
+  (globalThis as unknown as Record<symbol, Map<string, unknown>>)[Symbol.for('@kode/core/sandbox-factory-registry')] as Map<string, unknown>;
 
 describe('SandboxFactory', () => {
-  afterEach(() => registry()?.delete('recording'));
+  afterEach(() => {
+    registry()?.delete('recording');
+  });
 
   const register = () =>
     SandboxFactory.register({
@@ -86,9 +89,26 @@ describe('SandboxFactory', () => {
     }
   });
 
-  it('hints at the package for a built-in kind that was not imported', () => {
-    if (SandboxFactory.has('e2b')) return;
-    expect(() => SandboxFactory.create({ kind: 'e2b' })).toThrow(expect.objectContaining({ hint: expect.stringContaining('@kode/e2b') }));
+  it('hints at the package for a built-in kind that was not imported, and creates it once registered', () => {
+    // The registry is per process: another test file may have imported @kode/e2b. Take e2b out
+    // for this test (and put back whatever was there) so both cases are asserted every time.
+    SandboxFactory.kinds(); // makes sure the registry exists
+    const map = registry();
+    const original = map.get('e2b');
+    map.delete('e2b');
+    try {
+      expect(SandboxFactory.has('e2b')).toBe(false);
+      expect(() => SandboxFactory.create({ kind: 'e2b' })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', hint: expect.stringContaining('Install and import @kode/e2b') }),
+      );
+      SandboxFactory.register({ kind: 'e2b', packageName: '@kode/e2b', create: (config) => new RecordingSandbox(config) as unknown as Sandbox });
+      const sandbox = SandboxFactory.create({ kind: 'e2b' }) as unknown as RecordingSandbox;
+      expect(sandbox).toBeInstanceOf(RecordingSandbox);
+      expect(sandbox.config).toEqual({ kind: 'e2b' });
+    } finally {
+      if (original === undefined) map.delete('e2b');
+      else map.set('e2b', original);
+    }
   });
 
   it('rejects configs without a kind', () => {

@@ -35,6 +35,7 @@ import { FrontProcesses } from './front-processes';
 import { LifetimeKeeper } from './lifetime-keeper';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry-policy';
 import { FrontEndpoints } from './front-endpoints';
+import { OutputSink } from './output-sink';
 import { FrontSessions } from './front-sessions';
 import { DRIVER_SPECIFICATION_VERSION, type DriverExecRequest, type DriverExecResult, type SandboxDriver } from './sandbox-driver';
 import { traced } from './telemetry';
@@ -121,6 +122,8 @@ export class DriverSandbox implements Sandbox {
   readonly #registry: WatchRegistry;
   readonly #retry: RetryPolicy;
   readonly #running = new AbortController();
+  /** `processes` without its telemetry wrapper, for `dispose()`. */
+  readonly #processes: FrontProcesses;
   readonly #keeper: LifetimeKeeper | undefined;
   #sandboxId: string | undefined;
   #gone: SandboxNotFoundError | undefined;
@@ -157,7 +160,8 @@ export class DriverSandbox implements Sandbox {
     };
     this.#trace = { backend: driver.kind, sandboxId: () => this.#sandboxId, secrets: driver.secrets };
     this.fs = traceFs(new FrontFs(context), this.#trace);
-    this.processes = traceProcesses(new FrontProcesses(context), this.#trace);
+    this.#processes = new FrontProcesses(context);
+    this.processes = traceProcesses(this.#processes, this.#trace);
     this.sessions = new FrontSessions(context);
     this.endpoints = new FrontEndpoints(context);
     this.#registry = new WatchRegistry({
@@ -266,18 +270,8 @@ export class DriverSandbox implements Sandbox {
 
     const stdout = new OutputBuffer(maxOutputBytes);
     const stderr = new OutputBuffer(maxOutputBytes);
-    const sink = (buffer: OutputBuffer, callback: ((chunk: string) => void) | undefined) => {
-      const decoder = new TextDecoder();
-      return (chunk: string | Uint8Array): void => {
-        buffer.append(chunk);
-        if (callback === undefined) return;
-        try {
-          callback(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-        } catch {
-          // A throwing output callback must not break the command's bookkeeping.
-        }
-      };
-    };
+    const stdoutSink = new OutputSink(stdout, onStdout);
+    const stderrSink = new OutputSink(stderr, onStderr);
     const controller = new AbortController();
     let deadlinePassed = false;
     const onAbort = (): void => controller.abort(signal?.reason);
@@ -302,8 +296,8 @@ export class DriverSandbox implements Sandbox {
           timeoutMs,
           maxOutputBytes,
           signal: controller.signal,
-          onStdout: sink(stdout, onStdout),
-          onStderr: sink(stderr, onStderr),
+          onStdout: (chunk) => stdoutSink.push(chunk),
+          onStderr: (chunk) => stderrSink.push(chunk),
         }),
       );
       if (signal?.aborted) throw signal.reason;
@@ -324,6 +318,9 @@ export class DriverSandbox implements Sandbox {
       }
       throw await this.#failure(error, name);
     } finally {
+      // A trailing incomplete UTF-8 sequence reaches the callbacks too (as U+FFFD, like the result).
+      stdoutSink.end();
+      stderrSink.end();
       this.#execsRunning = Math.max(0, this.#execsRunning - 1);
       if (deadline !== undefined) clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
@@ -459,7 +456,8 @@ export class DriverSandbox implements Sandbox {
   }
 
   /**
-   * Closes every watch, aborts running commands (they reject with `DisposedError`), then lets the
+   * Closes every watch, aborts running commands (they reject with `DisposedError`), kills what a
+   * `processes.start` in flight started (waiting up to 10 s for it), then lets the
    * driver release or destroy the sandbox. Idempotent once it succeeded; when the driver's release
    * failed (e.g. one 503 on the delete), the error is thrown and the next `dispose()` tries again.
    */
@@ -472,6 +470,8 @@ export class DriverSandbox implements Sandbox {
       this.#keeper?.stop();
       await this.#registry.closeAll().catch(() => undefined);
       this.#running.abort(this.#disposedDuring('the call'));
+      // A processes.start in flight kills what it started (bounded wait) before the driver stops.
+      await this.#processes.settleStarts();
       if (!this.#paused) await this.sessions.closeAll();
       await this.#stopDriver();
     });

@@ -1,6 +1,7 @@
 import {
   assertCapability,
   assertCommand,
+  DisposedError,
   InvalidArgumentError,
   resolveSandboxPath,
   type ProcessOutput,
@@ -18,6 +19,9 @@ import type { DriverProcesses } from './sandbox-driver';
 
 const SIGNALS: readonly ProcessSignal[] = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGHUP'];
 
+/** How long `dispose()` waits for `processes.start` calls in flight to settle, in ms. */
+export const START_SETTLE_TIMEOUT_MS = 10_000;
+
 /**
  * The contract's background-process rules over a driver's `DriverProcesses`: capability gate,
  * argument checks, `cwd` resolution, retries of reads, waits counted as activity. `start` is never
@@ -25,13 +29,20 @@ const SIGNALS: readonly ProcessSignal[] = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGH
  */
 export class FrontProcesses implements SandboxProcesses {
   readonly #ctx: FrontContext;
+  /** `start` calls whose driver request is in flight; each settles after its own clean-up. */
+  readonly #starting = new Set<Promise<void>>();
 
   /** @internal built by `DriverSandbox` */
   constructor(context: FrontContext) {
     this.#ctx = context;
   }
 
-  /** Starts `command` detached; returns once it runs. @throws UnsupportedCapabilityError, InvalidArgumentError, FileNotFoundError (cwd) */
+  /**
+   * Starts `command` detached; returns once it runs. When `dispose()` begins while the start is
+   * in flight, the process it started is killed (SIGKILL, whole tree) and the call rejects with
+   * `DisposedError`: no process outlives the sandbox through a start that raced `dispose()`.
+   * @throws UnsupportedCapabilityError, InvalidArgumentError, FileNotFoundError (cwd), DisposedError
+   */
   async start(command: string, options?: StartProcessOptions): Promise<StartedProcess> {
     const backend = this.#ctx.backend;
     const driver = this.#driver();
@@ -43,7 +54,40 @@ export class FrontProcesses implements SandboxProcesses {
     const cwd = resolveSandboxPath(this.#ctx.workDir(), (o.cwd) ?? '.');
     const confine = this.#ctx.driver.fs.confine?.bind(this.#ctx.driver.fs);
     if (confine !== undefined) await this.#ctx.call('processes.start cwd', () => confine(cwd, { followFinal: true }), { track: false });
-    return this.#ctx.call('processes.start', () => driver.start({ command, cwd, env }));
+    this.#ctx.assertUsable(); // dispose() may have begun during the cwd check: start nothing then
+    let settle = (): void => undefined;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    this.#starting.add(settled);
+    try {
+      const started = await this.#ctx.call('processes.start', () => driver.start({ command, cwd, env }));
+      if (this.#ctx.disposing?.aborted === true) {
+        await driver.kill(started.id, 'SIGKILL').catch(() => undefined);
+        throw new DisposedError(`The ${this.#ctx.backend} sandbox was disposed during processes.start; the process it started was killed.`, {
+          backend: this.#ctx.backend,
+        });
+      }
+      return started;
+    } finally {
+      this.#starting.delete(settled);
+      settle();
+    }
+  }
+
+  /**
+   * For `dispose()`, after it aborted `disposing`: resolves once every `start` in flight has
+   * settled (and killed what it started), or after `timeoutMs` (a start still in flight then kills
+   * its process when it completes). Never rejects.
+   * @internal
+   */
+  async settleStarts(timeoutMs: number = START_SETTLE_TIMEOUT_MS): Promise<void> {
+    if (this.#starting.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    try {
+      await Promise.race([Promise.all(this.#starting), bound]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Output since `cursor` (byte offset; default 0). @throws InvalidArgumentError for an unknown id or a bad cursor */

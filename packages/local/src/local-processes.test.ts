@@ -1,10 +1,50 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { DisposedError, FileNotFoundError, InvalidArgumentError } from '@kode/core';
 import { describe, expect, it, vi } from 'vitest';
 import { openSandbox, pidAlive } from '../test/local-fixtures';
 
 const isInvalid = (e: unknown): boolean => InvalidArgumentError.isInstance(e);
 
+/** Pids of the host processes whose command line contains `token`. */
+function processesWith(token: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(token)) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
 describe('LocalSandbox.processes', () => {
+  it('a start still in flight when dispose() begins is killed, never left running on the host', async () => {
+    // dispose() runs while each start is between its checks and the driver registering the
+    // process: the process must not escape the kill (start rejects with DisposedError or returns
+    // before dispose; either way nothing with the token runs once both settled).
+    for (let round = 0; round < 10; round++) {
+      const sandbox = await openSandbox();
+      const token = `86399.${process.pid}${round}${Date.now() % 100_000}`;
+      try {
+        const starts = Array.from({ length: 5 }, () => sandbox.processes.start(`sleep ${token}; true`));
+        const disposed = sandbox.dispose();
+        const outcomes = await Promise.allSettled(starts);
+        await disposed;
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected') expect(DisposedError.isInstance(outcome.reason)).toBe(true);
+        }
+        expect(processesWith(token)).toEqual([]);
+      } finally {
+        // A failure must not leave the escaped processes behind.
+        for (const pid of processesWith(token)) {
+          if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+        }
+      }
+    }
+  });
+
   it('start returns while the process keeps running in its own process group', async () => {
     const sandbox = await openSandbox();
     const { id } = await sandbox.processes.start('echo $$ $(ps -o pgid= -p $$); sleep 30');

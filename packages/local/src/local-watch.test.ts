@@ -170,6 +170,28 @@ describe.each(MODES)('LocalSandbox.watchFiles (%s)', (via, watch) => {
     await vi.waitFor(() => expect(rec.has('create', `${sandbox.workDir}/new/deeper/f.txt`)).toBe(true), WAIT);
   });
 
+  it('reports a file written at once into a just-created nested directory as create, however the write races the new watch', async () => {
+    const sandbox = await openSandbox({ watch });
+    const rec = recorder();
+    await sandbox.watchFiles(['.'], rec.listener);
+    const files: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const deeper = join(sandbox.workDir, `r${round}-${i}/a/b`);
+          await mkdir(deeper, { recursive: true });
+          const file = join(deeper, 'f.txt');
+          await writeFile(file, 'x');
+          files.push(file);
+        }),
+      );
+    }
+    // A miss shows what the file got instead (e.g. only `modify`: the watch on its directory came
+    // between the file's creation and its write).
+    const missed = (): string[] => files.filter((f) => !rec.has('create', f)).map((f) => `${f}: ${rec.events.filter((e) => e.path === f).map((e) => e.type).join(',') || 'nothing'}`);
+    await vi.waitFor(() => expect(missed()).toEqual([]), WAIT);
+  });
+
   it('dispose closes every watch first', async () => {
     const sandbox = await openSandbox({ watch });
     const rec = recorder();

@@ -28,6 +28,20 @@ function wrapCommand(command: string, token: string): string {
   return `mkdir -p ${REGISTRY_DIR} && echo $$ > ${REGISTRY_DIR}/${token}.pid && exec "\${BASH:-/bin/sh}" -c ${quoteShellArg(command)}`;
 }
 
+/** Longest wait for a wrapper shell to write its pid file: 100 × 50 ms. */
+const PID_FILE_WAIT_STEPS = 100;
+
+/**
+ * A shell snippet that waits (at most ~5 s) until the wrapper of `token` has written its pid file.
+ * execd answers `start` once it spawned the shell, before the shell ran a line: under load, or with
+ * a slow shell start (`BASH_ENV`, a big profile), the file is missing or empty for a while, and a
+ * kill reading it then found no process group. Stops early where `sleep` takes no fraction.
+ */
+function waitForPidFile(token: string): string {
+  const file = `${REGISTRY_DIR}/${token}.pid`;
+  return `n=0; while [ ! -s ${file} ] && [ "$n" -lt ${PID_FILE_WAIT_STEPS} ]; do sleep 0.05 2>/dev/null || break; n=$((n+1)); done`;
+}
+
 /** The pid-file token inside a wrapped command, if it is one. */
 function tokenOf(content: string | undefined): string | undefined {
   return content === undefined ? undefined : /\/\.kode-processes\/([0-9a-f]{16})\.pid/.exec(content)?.[1];
@@ -158,7 +172,7 @@ export class OpenSandboxDriverProcesses implements DriverProcesses {
     if (token === undefined) {
       throw new InvalidArgumentError(`Process ${id} was not started by @kode/opensandbox, so only SIGTERM (execd interrupt) can stop it.`, { backend: 'opensandbox' });
     }
-    const script = `pid=$(cat ${REGISTRY_DIR}/${token}.pid 2>/dev/null) && [ -n "$pid" ] && kill -s ${signal.slice(3)} -- -"$pid"`;
+    const script = `${waitForPidFile(token)}; pid=$(cat ${REGISTRY_DIR}/${token}.pid 2>/dev/null) && [ -n "$pid" ] && kill -s ${signal.slice(3)} -- -"$pid"`;
     const result = await runCommandStream({ sdk, command: script, options: { workingDirectory: '/', timeoutSeconds: 30 } });
     if (result.end.kind === 'failed') throw this.ctx.toError(result.end.error, { operation: `kill process ${id}` });
     if (result.end.kind !== 'complete' && (await this.status(id)).running === true) {
@@ -198,12 +212,17 @@ export class OpenSandboxDriverProcesses implements DriverProcesses {
     if (!this.entries.has(id)) this.entries.set(id, { id });
   }
 
-  /** Appends a started process to the sandbox-side index (one request), so restored instances can list it. */
+  /**
+   * Appends a started process to the sandbox-side index (one request), so restored instances can
+   * list it, and in the same request waits for its wrapper to have written its pid file: `start`
+   * returns once the process runs, and a kill right after it finds the process group.
+   */
   private async record(entry: RegistryEntry): Promise<void> {
     const line = `${entry.id} ${entry.token ?? '-'} ${Buffer.from(entry.command ?? '').toString('base64')}`;
+    const waitForPid = entry.token === undefined ? '' : `; ${waitForPidFile(entry.token)}`;
     const result = await runCommandStream({
       sdk: this.ctx.client(),
-      command: `mkdir -p ${REGISTRY_DIR} && printf '%s\\n' '${line}' >> ${REGISTRY_INDEX}`,
+      command: `mkdir -p ${REGISTRY_DIR} && printf '%s\\n' '${line}' >> ${REGISTRY_INDEX}${waitForPid}`,
       options: { workingDirectory: '/', timeoutSeconds: 30 },
     });
     if (result.end.kind === 'failed') throw this.ctx.toError(result.end.error, { operation: 'record a background process' });

@@ -293,15 +293,22 @@ export class WatchRegistry {
   }
 
   /**
-   * A native `create` of a path the watch already knows to exist is an overwrite (an atomic write
-   * renames a temporary file over it: inotify says `MOVED_TO`), so it is reported as `modify`: an
-   * overwrite means `modify` in every mode (docs/contract.md). A known directory keeps `create`.
+   * Native changes are reported against what the watch knows, as polling would report them:
+   * - a `create` of a path the watch already knows to exist is an overwrite (an atomic write
+   *   renames a temporary file over it: inotify says `MOVED_TO`), so it is reported as `modify`:
+   *   an overwrite means `modify` in every mode (docs/contract.md). A known directory keeps `create`;
+   * - a `modify` of a path the watch does not know is a `create`: the entry appeared where no
+   *   inotify watch was yet (a file created in a just-made directory before inotifywait added its
+   *   watch, then written once the watch was there, gives only `MODIFY`/`CLOSE_WRITE`), and the
+   *   listener has never heard of it (ADR 0185).
    */
   private onNativeChange(entry: WatchEntry, change: NativeChange): void {
     if (entry.mode !== 'native' || !entry.targets.includes(change.path)) return;
     if (entry.resyncing > 0) entry.touchedAt.set(change.path, ++entry.nativeSeq);
     const was = entry.known.get(change.path);
-    const type = change.type === 'create' && was !== undefined && (was === 'stale' || was.type !== 'directory') ? 'modify' : change.type;
+    let type = change.type;
+    if (type === 'create' && was !== undefined && (was === 'stale' || was.type !== 'directory')) type = 'modify';
+    else if (type === 'modify' && was === undefined) type = 'create';
     if (type === 'delete') forgetPath(entry.known, change.path);
     else entry.known.set(change.path, 'stale');
     entry.coalescer.push(change.mtimeMs === undefined ? { type, path: change.path } : { ...change, type });

@@ -472,6 +472,38 @@ describe('custom native strategy', () => {
     await r.closeAll();
   });
 
+  it('reports a native modify of a path the watch does not know as create, of a known one as modify', async () => {
+    // A file made in a new directory before inotifywait added the directory's watch, and written
+    // once the watch was there, reaches the strategy only as MODIFY / CLOSE_WRITE.
+    let control: Parameters<NativeWatchFactory>[0] | undefined;
+    const factory: NativeWatchFactory = (request) => {
+      control = request;
+      return Promise.resolve({ close: () => Promise.resolve() });
+    };
+    const known = `${dir}/known.txt`;
+    await writeFile(known, 'v1');
+    const r = new WatchRegistry({ backend: 'test', port, native: factory, config: { mode: 'native' }, coalesceMs: 0 });
+    const c = collector();
+    await r.watch({ paths: [dir], listener: c.listener });
+    const unseen = `${dir}/new/f.txt`;
+    control!.emit({ type: 'modify', path: unseen });
+    control!.emit({ type: 'modify', path: known });
+    await c.waitFor((e) => e.path === known);
+    control!.emit({ type: 'modify', path: unseen });
+    control!.emit({ type: 'delete', path: known });
+    await c.waitFor((e) => e.path === known && e.type === 'delete');
+    control!.emit({ type: 'modify', path: known });
+    await c.waitFor((e) => e.path === known && e.type === 'create');
+    expect(c.events.map((e) => [e.type, e.path])).toEqual([
+      ['create', unseen],
+      ['modify', known],
+      ['modify', unseen],
+      ['delete', known],
+      ['create', known],
+    ]);
+    await r.closeAll();
+  });
+
   it('falls back when the factory rejects', async () => {
     const r = new WatchRegistry({
       backend: 'test',

@@ -424,6 +424,27 @@ export const execCases: readonly ConformanceCase[] = [
     },
   },
   {
+    id: 'exec.streaming-partial-utf8-end',
+    group: 'exec',
+    title: 'output ending in an incomplete UTF-8 sequence reaches the callbacks as in the result',
+    requires: ['exec.streaming'],
+    async run({ sandbox, expect }) {
+      const out: string[] = [];
+      const err: string[] = [];
+      // The last bytes start a 3-byte (stdout) and a 4-byte (stderr) character that never completes.
+      const result = await sandbox.exec("printf 'ok \\342\\202'; printf 'err \\360\\237' 1>&2", {
+        onStdout: (chunk) => out.push(chunk),
+        onStderr: (chunk) => err.push(chunk),
+      });
+      expect(result.code).toBe(0);
+      expect(result.stdout.startsWith('ok ')).toBe(true);
+      expect(result.stderr.startsWith('err ')).toBe(true);
+      expect(result.stdout.length).toBeGreaterThan(3);
+      expect(out.join('')).toBe(result.stdout);
+      expect(err.join('')).toBe(result.stderr);
+    },
+  },
+  {
     id: 'exec.concurrent-20',
     group: 'exec',
     title: '20 concurrent execs keep their outputs apart',
