@@ -1,6 +1,6 @@
 import { FileType as E2BFileType, type EntryInfo } from 'e2b';
 import { FileNotFoundError, InvalidArgumentError, normalizePosixPath, relativePosixPath, type DirEntry, type FileStat } from '@kode/core';
-import type { DriverFileList, DriverFs } from '@kode/driver';
+import type { DriverFileList, DriverFs, DriverReadStream } from '@kode/driver';
 import type { E2BContext } from './e2b-context';
 import { entryMode, entryType } from './entry-type';
 import { listDirEntries, type ListedEntry } from './envd-list';
@@ -14,6 +14,24 @@ const TEMP_DIR = '/tmp';
 function parentOf(path: string): string {
   const index = path.lastIndexOf('/');
   return index <= 0 ? '/' : path.slice(0, index);
+}
+
+/** A web `ReadableStream` that pulls `source` one chunk per read (`highWaterMark: 0`: nothing read ahead). */
+function pullStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await iterator.next();
+        if (next.done === true) controller.close();
+        else controller.enqueue(next.value);
+      },
+      async cancel(reason) {
+        await iterator.return?.(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /**
@@ -45,6 +63,44 @@ export class E2BDriverFs implements DriverFs {
       await this.#context.client().files.write(path, data.slice().buffer);
     } catch (error) {
       throw await this.#context.failIdempotent(error, { operation: `write ${path}`, path });
+    }
+  }
+
+  /**
+   * Opens a file for streaming (`fs.streaming`): one `GetInfo` (a directory is refused like on the
+   * other backends; the size feeds progress), then envd's `GET /files` read as a stream
+   * (`files.read(path, { format: 'stream' })`: the client hands the response body over chunk by
+   * chunk, so memory stays O(chunk)). Aborting `signal` tears the download down.
+   * @throws FileNotFoundError (missing, or under a regular file); InvalidArgumentError for a directory
+   */
+  async openReadStream(path: string, options: { signal: AbortSignal }): Promise<DriverReadStream> {
+    const info = await this.#info(path);
+    if (info.type === E2BFileType.DIR) throw new InvalidArgumentError(`Cannot read ${path}: it is a directory.`, { backend: 'e2b' });
+    let stream: ReadableStream<Uint8Array>;
+    try {
+      stream = await this.#context.client().files.read(path, { format: 'stream', signal: options.signal });
+    } catch (error) {
+      if (options.signal.aborted) throw options.signal.reason;
+      throw await this.#context.failIdempotent(error, { operation: `read ${path}`, path });
+    }
+    // envd types a link by its target; only a regular file's own size is the size of the bytes.
+    return entryType(info) === 'file' ? { stream, size: info.size } : { stream };
+  }
+
+  /**
+   * Streams `source` to `path` (`fs.streaming`) as ONE `POST /files` whose body is a pull-based
+   * `ReadableStream` over `source`: the client sends a stream as an `application/octet-stream`
+   * upload with `duplex: 'half'` (envd 0.5.7 and later), so one chunk is in flight at a time and
+   * memory stays O(chunk). envd creates parent directories. Aborting `signal` ends the request.
+   * May leave a partial file at `path` (the front writes to a temporary name and removes it).
+   * @throws the abort reason; mapped transport errors (never retried)
+   */
+  async writeStream(path: string, source: AsyncIterable<Uint8Array>, options: { signal: AbortSignal }): Promise<void> {
+    try {
+      await this.#context.client().files.write(path, pullStream(source), { signal: options.signal, useOctetStream: true });
+    } catch (error) {
+      if (options.signal.aborted) throw options.signal.reason;
+      throw this.#context.fail(error, { operation: `write ${path}`, path });
     }
   }
 
