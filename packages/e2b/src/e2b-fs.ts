@@ -1,8 +1,9 @@
-import { FileType as E2BFileType, type EntryInfo } from 'e2b';
+import { FileType as E2BFileType, type EntryInfo, type Sandbox as E2BClient } from 'e2b';
 import { FileNotFoundError, InvalidArgumentError, normalizePosixPath, relativePosixPath, type DirEntry, type FileStat } from '@kode/core';
 import type { DriverFileList, DriverFs, DriverReadStream } from '@kode/driver';
 import type { E2BContext } from './e2b-context';
 import { entryMode, entryType } from './entry-type';
+import { uploadStream } from './e2b-upload';
 import { listDirEntries, type ListedEntry } from './envd-list';
 
 /** `files.list` depth meaning "everything" (envd walks with Go's WalkDir; no symlinks followed). */
@@ -16,22 +17,34 @@ function parentOf(path: string): string {
   return index <= 0 ? '/' : path.slice(0, index);
 }
 
-/** A web `ReadableStream` that pulls `source` one chunk per read (`highWaterMark: 0`: nothing read ahead). */
-function pullStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
-  const iterator = source[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const next = await iterator.next();
-        if (next.done === true) controller.close();
-        else controller.enqueue(next.value);
-      },
-      async cancel(reason) {
-        await iterator.return?.(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+/** How often a streamed upload checks that envd has opened its file, in ms. */
+const OPEN_POLL_MS = 20;
+
+/** How long a streamed upload waits for envd to open its file before sending on regardless, in ms. */
+const OPEN_WAIT_MS = 5_000;
+
+/** How long a failed streamed upload waits for a late open of its file (to remove it), in ms. */
+const LATE_OPEN_WAIT_MS = 1_000;
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+/** Polls until `path` exists (true), `ms` pass or `signal` aborts (false). Never throws. */
+async function waitForFile(client: E2BClient, path: string, options: { ms: number; signal: AbortSignal }): Promise<boolean> {
+  const deadline = Date.now() + options.ms;
+  for (;;) {
+    if (await client.files.exists(path).catch(() => false)) return true;
+    if (Date.now() >= deadline || options.signal.aborted) return false;
+    await delay(OPEN_POLL_MS, options.signal);
+  }
 }
 
 /**
@@ -88,19 +101,35 @@ export class E2BDriverFs implements DriverFs {
   }
 
   /**
-   * Streams `source` to `path` (`fs.streaming`) as ONE `POST /files` whose body is a pull-based
-   * `ReadableStream` over `source`: the client sends a stream as an `application/octet-stream`
-   * upload with `duplex: 'half'` (envd 0.5.7 and later), so one chunk is in flight at a time and
-   * memory stays O(chunk). envd creates parent directories. Aborting `signal` ends the request.
-   * May leave a partial file at `path` (the front writes to a temporary name and removes it).
+   * Streams `source` to `path` (`fs.streaming`) as ONE streamed multipart `POST /files` to the
+   * client's `uploadUrl` with backpressure (`uploadStream`): memory O(chunk). envd creates parent
+   * directories. Aborting `signal` destroys the request.
+   *
+   * No partial file outlives a failure: envd creates the file when the request reaches it, which
+   * may be after the client gave up, i.e. after the front removed the temporary file. So the first
+   * byte of the file is only sent once `path` exists (`GetInfo`, polled for at most
+   * {@link OPEN_WAIT_MS}); a failure before that waits up to {@link LATE_OPEN_WAIT_MS} for a late
+   * creation and removes it. The front removes `path` after any failure.
    * @throws the abort reason; mapped transport errors (never retried)
    */
   async writeStream(path: string, source: AsyncIterable<Uint8Array>, options: { signal: AbortSignal }): Promise<void> {
+    const client = this.#context.client();
+    const settled = new AbortController();
+    let opened = false;
+    const beforeData = async (): Promise<void> => {
+      opened = await waitForFile(client, path, { ms: OPEN_WAIT_MS, signal: settled.signal });
+    };
     try {
-      await this.#context.client().files.write(path, pullStream(source), { signal: options.signal, useOctetStream: true });
+      await uploadStream({ client, path, source, signal: options.signal, beforeData });
     } catch (error) {
+      settled.abort();
+      if (!opened && (await waitForFile(client, path, { ms: LATE_OPEN_WAIT_MS, signal: new AbortController().signal }))) {
+        await client.files.remove(path).catch(() => undefined);
+      }
       if (options.signal.aborted) throw options.signal.reason;
       throw this.#context.fail(error, { operation: `write ${path}`, path });
+    } finally {
+      settled.abort();
     }
   }
 
