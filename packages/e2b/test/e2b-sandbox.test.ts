@@ -325,7 +325,7 @@ describe('streamed files and shell sessions', () => {
   it('a session keeps its state in a private directory under /tmp/.kode-sessions, removed by close and by dispose', async () => {
     const sandbox = await started({ lifecycle: { disposeAction: 'close' } });
     // A second handle on the same sandbox, to look after the first one is disposed.
-    const probe = await started({ sandboxId: sandbox.getSandboxId()!, lifecycle: { disposeAction: 'kill' } });
+    const probe = await started({ sandboxId: sandbox.getSandboxId(), lifecycle: { disposeAction: 'kill' } });
     const session = await sandbox.sessions.create({ env: { START: 'yes' } });
     const dir = `/tmp/.kode-sessions/${session.id}`;
     expect((await probe.exec(`stat -c %a ${dir}`)).stdout).toBe('700\n');
