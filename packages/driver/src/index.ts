@@ -17,6 +17,7 @@ export {
   type OptionRow,
 } from './option-schema';
 export { FrontSessions } from './front-sessions';
+export { sessionCreateScript, sessionEnvFile, sessionScript, type SessionScriptRequest } from './shell-session-script';
 export { LifetimeKeeper, type LifetimeKeeperOptions } from './lifetime-keeper';
 export {
   DEFAULT_RETRY_POLICY,

@@ -142,6 +142,8 @@ function bundleAgent(): Promise<string> {
       platform: 'node',
       format: 'esm',
       target: 'node20',
+      // CommonJS dependencies (busboy) `require` node builtins: give the ESM bundle a `require`.
+      banner: { js: "import { createRequire as __kodeCreateRequire } from 'node:module'; const require = __kodeCreateRequire(import.meta.url);" },
       write: false,
     });
     const contents = result.outputFiles[0]!.contents;

@@ -219,6 +219,55 @@ describe('filesystem.Filesystem and /files', () => {
     expect(await sandbox.files.read('/tmp/octet.txt')).toBe('octet');
   });
 
+  it('POST /files writes a streamed body as it arrives (octet-stream and multipart), never holding it whole', async () => {
+    const MIB = 1024 * 1024;
+    /** A body of `head` bytes, then a pause until `release()`, then a 1-byte tail. */
+    const heldBody = (head: Uint8Array, tail: Uint8Array) => {
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let step = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          step++;
+          if (step === 1) controller.enqueue(head);
+          else if (step === 2) {
+            await held;
+            controller.enqueue(tail);
+          } else controller.close();
+        },
+      });
+      return { stream, release };
+    };
+    const sizeOf = (path: string) => sandbox.files.getInfo(path).then((i) => i.size, () => -1);
+
+    const octet = heldBody(new Uint8Array(MIB).fill(7), new Uint8Array([9]));
+    const uploading = sandbox.files.write('/tmp/streamed/octet.bin', octet.stream);
+    await vi.waitFor(async () => expect(await sizeOf('/tmp/streamed/octet.bin')).toBeGreaterThan(0), { timeout: 10_000 });
+    octet.release();
+    await uploading;
+    expect(lastRequest((r) => r.method === 'POST' && r.path === '/files').headers['content-type']).toBe('application/octet-stream');
+    expect(await sizeOf('/tmp/streamed/octet.bin')).toBe(MIB + 1);
+
+    const boundary = 'kode-boundary-1';
+    const head = Buffer.concat([
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="/tmp/streamed/multi.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`),
+      Buffer.alloc(MIB, 5),
+    ]);
+    const multi = heldBody(head, Buffer.from(`x\r\n--${boundary}--\r\n`));
+    const posting = fetch(`${emulator.sandboxUrl}/files`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'e2b-sandbox-id': sandbox.sandboxId },
+      body: multi.stream,
+      duplex: 'half',
+    });
+    await vi.waitFor(async () => expect(await sizeOf('/tmp/streamed/multi.bin')).toBeGreaterThan(0), { timeout: 10_000 });
+    multi.release();
+    const response = await posting;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([{ name: 'multi.bin', type: 'file', path: '/tmp/streamed/multi.bin' }]);
+    expect(await sizeOf('/tmp/streamed/multi.bin')).toBe(MIB + 1);
+  });
+
   it('maps missing paths, directories and non-directories to the client errors', async () => {
     await expect(sandbox.files.read('/home/user/missing.txt')).rejects.toBeInstanceOf(FileNotFoundError);
     await expect(sandbox.files.read('/home/user')).rejects.toBeInstanceOf(InvalidArgumentError);

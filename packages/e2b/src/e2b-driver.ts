@@ -25,6 +25,7 @@ import { e2bEndpoint } from './e2b-endpoint';
 import { execOnE2B } from './e2b-exec';
 import { E2BDriverFs } from './e2b-fs';
 import { E2BDriverProcesses } from './e2b-processes';
+import { E2BDriverSessions } from './e2b-sessions';
 import { createE2BNativeWatch, createE2BWatchPort } from './e2b-watch';
 import { E2B_HINTS, isE2BUnavailable, mapE2BError, type E2BErrorContext } from './map-error';
 import { creatorMetadata, toE2BConfig, type E2BSandboxConfig, type ResolvedE2BOptions } from './options';
@@ -58,6 +59,8 @@ export class E2BDriver implements SandboxDriverV1 {
   readonly fs: E2BDriverFs;
   /** Background processes (ids are envd pids, valid across reconnects). */
   readonly processes: E2BDriverProcesses;
+  /** Shell sessions: a state directory in the sandbox + one envd command per exec. */
+  readonly sessions: E2BDriverSessions;
   /** Polling snapshots: one `find` per tick. */
   readonly watchPort: WatchPort;
   /** Native watch through envd's `WatchDir` stream. */
@@ -91,6 +94,7 @@ export class E2BDriver implements SandboxDriverV1 {
     this.#context = context;
     this.fs = new E2BDriverFs(context);
     this.processes = new E2BDriverProcesses(context);
+    this.sessions = new E2BDriverSessions(context);
     this.watchPort = createE2BWatchPort(context);
     this.nativeWatch = createE2BNativeWatch(context);
   }

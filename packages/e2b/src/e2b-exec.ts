@@ -63,11 +63,13 @@ export async function killProcessTree(context: E2BContext, options: { pid: numbe
  * `exec` on E2B: one `commands.run` (background handle, so the pid is known for timeouts and
  * aborts) of the command inside {@link wrapForExec}; output goes to the front's sinks as it
  * arrives; non-zero exits are data. `timeoutMs` kills the process tree (`timedOut: true`); an
- * abort of `signal` kills it too and rejects with the signal's reason.
+ * abort of `signal` kills it too and rejects with the signal's reason. Shell sessions run their
+ * commands through here too (`label` names the operation in errors, default `exec in <cwd>`).
  * @throws FileNotFoundError (missing cwd), mapped transport errors
  */
-export async function execOnE2B(context: E2BContext, request: DriverExecRequest): Promise<DriverExecResult> {
+export async function execOnE2B(context: E2BContext, request: DriverExecRequest, options: { label?: string } = {}): Promise<DriverExecResult> {
   const { command, cwd, signal, timeoutMs } = request;
+  const label = options.label ?? `exec in ${cwd}`;
   const client = context.client();
   let handle: CommandHandle;
   try {
@@ -81,7 +83,7 @@ export async function execOnE2B(context: E2BContext, request: DriverExecRequest)
       onStderr: (chunk) => request.onStderr(chunk),
     });
   } catch (error) {
-    throw context.fail(error, { operation: `exec in ${cwd}`, path: cwd });
+    throw context.fail(error, { operation: label, path: cwd });
   }
 
   const ended = handle.wait().then(
@@ -123,7 +125,7 @@ export async function execOnE2B(context: E2BContext, request: DriverExecRequest)
   try {
     result = await Promise.race([ended, gaveUp]);
   } catch (error) {
-    if (!aborted && !timedOut) throw context.fail(error, { operation: `exec in ${cwd}` });
+    if (!aborted && !timedOut) throw context.fail(error, { operation: label });
   } finally {
     if (timer) clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);

@@ -1,8 +1,9 @@
-import { FileType as E2BFileType, type EntryInfo } from 'e2b';
+import { FileType as E2BFileType, type EntryInfo, type Sandbox as E2BClient } from 'e2b';
 import { FileNotFoundError, InvalidArgumentError, normalizePosixPath, relativePosixPath, type DirEntry, type FileStat } from '@kode/core';
-import type { DriverFileList, DriverFs } from '@kode/driver';
+import type { DriverFileList, DriverFs, DriverReadStream } from '@kode/driver';
 import type { E2BContext } from './e2b-context';
 import { entryMode, entryType } from './entry-type';
+import { uploadStream } from './e2b-upload';
 import { listDirEntries, type ListedEntry } from './envd-list';
 
 /** `files.list` depth meaning "everything" (envd walks with Go's WalkDir; no symlinks followed). */
@@ -14,6 +15,36 @@ const TEMP_DIR = '/tmp';
 function parentOf(path: string): string {
   const index = path.lastIndexOf('/');
   return index <= 0 ? '/' : path.slice(0, index);
+}
+
+/** How often a streamed upload checks that envd has opened its file, in ms. */
+const OPEN_POLL_MS = 20;
+
+/** How long a streamed upload waits for envd to open its file before sending on regardless, in ms. */
+const OPEN_WAIT_MS = 5_000;
+
+/** How long a failed streamed upload waits for a late open of its file (to remove it), in ms. */
+const LATE_OPEN_WAIT_MS = 1_000;
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+/** Polls until `path` exists (true), `ms` pass or `signal` aborts (false). Never throws. */
+async function waitForFile(client: E2BClient, path: string, options: { ms: number; signal: AbortSignal }): Promise<boolean> {
+  const deadline = Date.now() + options.ms;
+  for (;;) {
+    if (await client.files.exists(path).catch(() => false)) return true;
+    if (Date.now() >= deadline || options.signal.aborted) return false;
+    await delay(OPEN_POLL_MS, options.signal);
+  }
 }
 
 /**
@@ -45,6 +76,60 @@ export class E2BDriverFs implements DriverFs {
       await this.#context.client().files.write(path, data.slice().buffer);
     } catch (error) {
       throw await this.#context.failIdempotent(error, { operation: `write ${path}`, path });
+    }
+  }
+
+  /**
+   * Opens a file for streaming (`fs.streaming`): one `GetInfo` (a directory is refused like on the
+   * other backends; the size feeds progress), then envd's `GET /files` read as a stream
+   * (`files.read(path, { format: 'stream' })`: the client hands the response body over chunk by
+   * chunk, so memory stays O(chunk)). Aborting `signal` tears the download down.
+   * @throws FileNotFoundError (missing, or under a regular file); InvalidArgumentError for a directory
+   */
+  async openReadStream(path: string, options: { signal: AbortSignal }): Promise<DriverReadStream> {
+    const info = await this.#info(path);
+    if (info.type === E2BFileType.DIR) throw new InvalidArgumentError(`Cannot read ${path}: it is a directory.`, { backend: 'e2b' });
+    let stream: ReadableStream<Uint8Array>;
+    try {
+      stream = await this.#context.client().files.read(path, { format: 'stream', signal: options.signal });
+    } catch (error) {
+      if (options.signal.aborted) throw options.signal.reason;
+      throw await this.#context.failIdempotent(error, { operation: `read ${path}`, path });
+    }
+    // envd types a link by its target; only a regular file's own size is the size of the bytes.
+    return entryType(info) === 'file' ? { stream, size: info.size } : { stream };
+  }
+
+  /**
+   * Streams `source` to `path` (`fs.streaming`) as ONE streamed multipart `POST /files` to the
+   * client's `uploadUrl` with backpressure (`uploadStream`): memory O(chunk). envd creates parent
+   * directories. Aborting `signal` destroys the request.
+   *
+   * No partial file outlives a failure: envd creates the file when the request reaches it, which
+   * may be after the client gave up, i.e. after the front removed the temporary file. So the first
+   * byte of the file is only sent once `path` exists (`GetInfo`, polled for at most
+   * {@link OPEN_WAIT_MS}); a failure before that waits up to {@link LATE_OPEN_WAIT_MS} for a late
+   * creation and removes it. The front removes `path` after any failure.
+   * @throws the abort reason; mapped transport errors (never retried)
+   */
+  async writeStream(path: string, source: AsyncIterable<Uint8Array>, options: { signal: AbortSignal }): Promise<void> {
+    const client = this.#context.client();
+    const settled = new AbortController();
+    let opened = false;
+    const beforeData = async (): Promise<void> => {
+      opened = await waitForFile(client, path, { ms: OPEN_WAIT_MS, signal: settled.signal });
+    };
+    try {
+      await uploadStream({ client, path, source, signal: options.signal, beforeData });
+    } catch (error) {
+      settled.abort();
+      if (!opened && (await waitForFile(client, path, { ms: LATE_OPEN_WAIT_MS, signal: new AbortController().signal }))) {
+        await client.files.remove(path).catch(() => undefined);
+      }
+      if (options.signal.aborted) throw options.signal.reason;
+      throw this.#context.fail(error, { operation: `write ${path}`, path });
+    } finally {
+      settled.abort();
     }
   }
 

@@ -301,3 +301,41 @@ describe('debug mode', () => {
     await emulator.killSandbox('debug_sandbox_id');
   });
 });
+
+describe('streamed files and shell sessions', () => {
+  it('writeStream is one streamed multipart POST /files to the upload URL; readStream one GET /files', async () => {
+    const sandbox = await started();
+    const chunks = [new Uint8Array([1, 2, 3]), new Uint8Array(64 * 1024).fill(9)];
+    const mark = emulator.requests.length;
+    expect(await sandbox.fs.writeStream('/tmp/streamed.bin', chunks)).toEqual({ bytes: 3 + 64 * 1024 });
+    const uploads = requestsSince(mark, (r) => r.method === 'POST' && r.path === '/files');
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=kode_/);
+    expect(uploads[0]!.query.path).toMatch(/^\/tmp\/\.streamed\.bin\.kode-[0-9a-f]{12}\.tmp$/);
+    const readMark = emulator.requests.length;
+    const reader = (await sandbox.fs.readStream('/tmp/streamed.bin')).getReader();
+    let bytes = 0;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) bytes += r.value.byteLength;
+    expect(bytes).toBe(3 + 64 * 1024);
+    expect(requestsSince(readMark, (r) => r.path === '/files').map((r) => r.method)).toEqual(['GET']);
+    await expect(sandbox.fs.readStream('/tmp')).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect((await sandbox.fs.list('/tmp')).map((e) => e.name).filter((n) => n.includes('.kode-'))).toEqual([]);
+  });
+
+  it('a session keeps its state in a private directory under /tmp/.kode-sessions, removed by close and by dispose', async () => {
+    const sandbox = await started({ lifecycle: { disposeAction: 'close' } });
+    // A second handle on the same sandbox, to look after the first one is disposed.
+    const probe = await started({ sandboxId: sandbox.getSandboxId(), lifecycle: { disposeAction: 'kill' } });
+    const session = await sandbox.sessions.create({ env: { START: 'yes' } });
+    const dir = `/tmp/.kode-sessions/${session.id}`;
+    expect((await probe.exec(`stat -c %a ${dir}`)).stdout).toBe('700\n');
+    expect((await session.exec('export NEXT=1; echo out; echo err >&2')).stderr).toBe('err\n');
+    expect((await session.exec('echo "$START$NEXT"')).stdout).toBe('yes1\n');
+    await session.close();
+    expect(await probe.fs.exists(dir)).toBe(false);
+    const other = await sandbox.sessions.create();
+    expect(await probe.fs.exists(`/tmp/.kode-sessions/${other.id}`)).toBe(true);
+    await sandbox.dispose();
+    expect(await probe.fs.exists(`/tmp/.kode-sessions/${other.id}`)).toBe(false);
+  });
+});

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, quoteShellArg } from '@kode/core';
-import type { DriverExecResult, DriverSessionExecRequest, DriverSessions } from '@kode/driver';
+import { InvalidArgumentError } from '@kode/core';
+import { sessionEnvFile, sessionScript, type DriverExecResult, type DriverSessionExecRequest, type DriverSessions } from '@kode/driver';
 import { mapHostError } from './host-errors';
 import { LOCAL_KIND } from './local-config';
 import { runCommand } from './run-command';
@@ -16,36 +16,8 @@ export interface LocalSessionsContext {
 }
 
 /**
- * The script one session command runs as: restore the session's exported variables and directory,
- * apply this command's `cwd` (persists) and `env` (this command only), run the command, and on exit
- * (normal end or `exit n`) record `export -p` and `pwd` for the next command. Read-only variables
- * are left out of the record (bash refuses to re-declare them).
- */
-export function sessionScript(options: { stateDir: string; command: string; cwd: string | undefined; env: Record<string, string> | undefined }): string {
-  const state = quoteShellArg(options.stateDir);
-  const names = Object.keys(options.env ?? {});
-  const lines = [`__kode_state=${state}`, '. "$__kode_state/env"', 'cd -- "$(cat "$__kode_state/cwd")" || exit 1'];
-  if (options.cwd !== undefined) lines.push(`cd -- ${quoteShellArg(options.cwd)} || exit 1`);
-  const restore: string[] = [];
-  names.forEach((name, index) => {
-    lines.push(`__kode_set_${index}=\${${name}+x}; __kode_old_${index}=\${${name}-}`);
-    lines.push(`export ${name}=${quoteShellArg(options.env?.[name] ?? '')}`);
-    restore.push(`if [ -n "$__kode_set_${index}" ]; then export ${name}="$__kode_old_${index}"; else unset ${name}; fi`);
-  });
-  const save = [
-    '__kode_rc=$?',
-    ...restore,
-    'export -p | grep -v -E "^declare -[a-zA-Z-]*r" > "$__kode_state/env.next" && mv -f "$__kode_state/env.next" "$__kode_state/env"',
-    'pwd > "$__kode_state/cwd.next" && mv -f "$__kode_state/cwd.next" "$__kode_state/cwd"',
-    'exit $__kode_rc',
-  ].join('; ');
-  lines.push(`trap ${quoteShellArg(save)} EXIT`);
-  lines.push(options.command);
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * Shell sessions of a local sandbox, the way execd runs them (docs/decisions/0150-shell-sessions.md):
+ * Shell sessions of a local sandbox, the way execd runs them (docs/decisions/0150-shell-sessions.md),
+ * on the scripts `@kode/driver` shares with E2B (`sessionScript`, `sessionEnvFile`):
  * each command is a fresh `bash` in its own process group that restores the session's exported
  * variables and working directory from a state directory and records them again when it exits.
  * So `cd` and `export` persist, stdout and stderr stay apart, a timeout or abort kills only that
@@ -64,10 +36,9 @@ export class LocalDriverSessions implements DriverSessions {
   async create(request: { cwd: string; env: Record<string, string> | undefined }): Promise<{ id: string }> {
     const id = `session-${randomBytes(8).toString('hex')}`;
     const dir = join(this.#ctx.stateDir(), id);
-    const exports = Object.entries(request.env ?? {}).map(([name, value]) => `export ${name}=${quoteShellArg(value)}\n`);
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFile(join(dir, 'env'), exports.join(''), { mode: 0o600 });
+      await writeFile(join(dir, 'env'), sessionEnvFile(request.env), { mode: 0o600 });
       await writeFile(join(dir, 'cwd'), `${request.cwd}\n`);
     } catch (error) {
       throw mapHostError(error, { op: 'sessions.create', path: dir });
@@ -76,7 +47,7 @@ export class LocalDriverSessions implements DriverSessions {
     return { id };
   }
 
-  /** Runs one command of the session (see {@link sessionScript}). @throws InvalidArgumentError for an unknown id */
+  /** Runs one command of the session (`sessionScript` of `@kode/driver`). @throws InvalidArgumentError for an unknown id */
   async exec(id: string, request: DriverSessionExecRequest): Promise<DriverExecResult> {
     const dir = this.#dirs.get(id);
     if (dir === undefined) throw new InvalidArgumentError(`Unknown session ${id}.`, { backend: LOCAL_KIND });

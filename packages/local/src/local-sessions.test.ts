@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { DisposedError, FileNotFoundError, InvalidArgumentError, PathOutsideSandboxError, UnsupportedCapabilityError } from '@kode/core';
 import { describe, expect, it } from 'vitest';
 import { openSandbox } from '../test/local-fixtures';
-import { sessionScript } from './local-driver-sessions';
 
 describe('LocalSandbox sessions', () => {
   it('keep cd and export, stdout and stderr apart, exact exit codes', async () => {
@@ -62,12 +61,6 @@ describe('LocalSandbox sessions', () => {
     await sandbox.dispose();
     await expect(session.exec('true')).rejects.toSatisfy((error) => InvalidArgumentError.isInstance(error) || DisposedError.isInstance(error));
     await expect(sandbox.sessions.create()).rejects.toBeInstanceOf(DisposedError);
-  });
-
-  it('sessionScript quotes the state directory and cwd', () => {
-    const script = sessionScript({ stateDir: "/tmp/it's", command: 'true', cwd: '/a b', env: undefined });
-    expect(script).toContain(`__kode_state='/tmp/it'\\''s'`);
-    expect(script).toContain(`cd -- '/a b' || exit 1`);
   });
 });
 
