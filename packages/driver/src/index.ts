@@ -69,4 +69,3 @@ export {
   type SandboxAdminPort,
   type SandboxListEntry,
 } from './sandbox-admin';
-export { parseCommandLine, runCliMain, type CliFlagValues, type ParsedCommandLine } from './cli-runner';

@@ -3,7 +3,8 @@
  * The `kode-e2b` bin of `@kode/e2b`: `list`, `gc` (see `--help`). Exit codes: 0 success, 1 a kill
  * failed (or the E2B call failed), 2 bad usage.
  */
-import { runAdminCommand, runCliMain } from '@kode/driver';
+import { runAdminCommand } from '@kode/driver';
+import { runCliMain } from '@kode/driver/cli';
 import packageJson from '../package.json';
 import { parseE2BCliArgs, USAGE } from './cli/args';
 import { e2bAdminPort } from './cli/sandbox-admin';

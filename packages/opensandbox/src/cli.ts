@@ -3,7 +3,8 @@
  * The `kode-sandbox` bin of `@kode/opensandbox`: `doctor`, `list`, `gc` (see `--help`). Exit
  * codes: 0 success, 1 a check or a kill failed (or the server call failed), 2 bad usage.
  */
-import { runAdminCommand, runCliMain } from '@kode/driver';
+import { runAdminCommand } from '@kode/driver';
+import { runCliMain } from '@kode/driver/cli';
 import packageJson from '../package.json';
 import { parseCliArgs, USAGE, type CliCommand } from './cli/args';
 import { runDoctor } from './cli/doctor';

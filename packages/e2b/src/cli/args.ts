@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@kode/core';
-import { ADMIN_ARG_OPTIONS, ADMIN_GC_FLAGS, ADMIN_LIST_FLAGS, adminSettings, parseCommandLine, type AdminGcSettings, type AdminListSettings } from '@kode/driver';
+import { ADMIN_ARG_OPTIONS, ADMIN_GC_FLAGS, ADMIN_LIST_FLAGS, adminSettings, type AdminGcSettings, type AdminListSettings } from '@kode/driver';
+import { parseCommandLine } from '@kode/driver/cli';
 import { CREATOR_SDK, CREATOR_SDK_KEY } from '../options';
 
 /** Where `kode-e2b` talks to: flags, then `E2B_API_KEY` / `E2B_DOMAIN` / `E2B_API_URL`, then the client's defaults. */

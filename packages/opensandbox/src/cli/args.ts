@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type WatchMode } from '@kode/core';
-import { ADMIN_ARG_OPTIONS, ADMIN_GC_FLAGS, ADMIN_LIST_FLAGS, adminSettings, parseCommandLine, type AdminGcSettings, type AdminListSettings } from '@kode/driver';
+import { ADMIN_ARG_OPTIONS, ADMIN_GC_FLAGS, ADMIN_LIST_FLAGS, adminSettings, type AdminGcSettings, type AdminListSettings } from '@kode/driver';
+import { parseCommandLine } from '@kode/driver/cli';
 import { CREATOR_SDK, CREATOR_SDK_KEY, resolveOptions } from '../options';
 
 export { parseDuration } from '@kode/driver';
