@@ -15,7 +15,7 @@ import {
   type FilesystemEvent,
 } from 'e2b';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startE2BEmulator, type E2BEmulator, type RecordedRequest } from '../src/index';
+import { ENVD_PORT, startE2BEmulator, type E2BEmulator, type RecordedRequest } from '../src/index';
 
 let emulator: E2BEmulator;
 let sandbox: Sandbox;
@@ -256,7 +256,7 @@ describe('filesystem.Filesystem and /files', () => {
     const multi = heldBody(head, Buffer.from(`x\r\n--${boundary}--\r\n`));
     const posting = fetch(`${emulator.sandboxUrl}/files`, {
       method: 'POST',
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'e2b-sandbox-id': sandbox.sandboxId },
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'e2b-sandbox-id': sandbox.sandboxId, 'e2b-sandbox-port': String(ENVD_PORT) },
       body: multi.stream,
       duplex: 'half',
     });
