@@ -1,4 +1,5 @@
 import busboy from 'busboy';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -27,7 +28,6 @@ export function uploadFiles(req: IncomingMessage, res: ServerResponse): Promise<
   return new Promise((resolve, reject) => {
     const metadataParts: Promise<Buffer>[] = [];
     const fileParts: Promise<string>[] = [];
-    let counter = 0;
     let parser: busboy.Busboy;
     try {
       parser = busboy({ headers: req.headers });
@@ -46,7 +46,8 @@ export function uploadFiles(req: IncomingMessage, res: ServerResponse): Promise<
           }),
         );
       } else if (name === 'file') {
-        const tmp = join(tmpDir, `${process.pid}-${Date.now()}-${counter++}`);
+        // Unique per part across concurrent requests (a per-request counter collided within one ms).
+        const tmp = join(tmpDir, randomUUID());
         fileParts.push(
           new Promise((ok, fail) => {
             const ws = createWriteStream(tmp);
