@@ -1,16 +1,22 @@
 import {
   DisposedError,
   FileNotFoundError,
+  hasCapability,
   quoteShellArg,
   type BaseSandboxConfig,
+  type ByteSource,
+  type CapabilityPath,
+  type ExecSession,
   type ToConfigOptions,
   type WatchFilesOptions,
   type WatchListener,
   type ExecOptions,
   type Sandbox,
   type SandboxCapabilities,
+  type SandboxEndpoints,
   type SandboxFs,
   type SandboxProcesses,
+  type SandboxSessions,
 } from '@kode/core';
 import type { ExpectStatic } from 'vitest';
 import { conformanceCases } from './conformance-cases';
@@ -37,6 +43,12 @@ export interface ConformanceMutant {
   catchers: readonly string[];
   /** Why the mutant cannot be expressed on `target`, or `undefined` when it can. Default: always applies. */
   appliesTo?(target: ConformanceTarget): string | undefined;
+  /**
+   * Capabilities the real backend must declare for the mutant to be expressible (what it breaks
+   * exists only there, e.g. `lifecycle.pause`); elsewhere it is skipped. Read from the backend's
+   * sandbox, never from the target (see {@link mutantSkipReason}). Default: none.
+   */
+  requires?: readonly CapabilityPath[];
   /** Wraps a fresh (not initialised) sandbox created with `options`; the result is used exactly like the original. */
   wrap(sandbox: Sandbox, options: ConformanceSandboxOptions): Sandbox;
 }
@@ -46,6 +58,10 @@ interface Overrides {
   exec?: (inner: Sandbox, command: string, options?: ExecOptions) => ReturnType<Sandbox['exec']>;
   fs?: Partial<SandboxFs>;
   processes?: Partial<SandboxProcesses>;
+  sessions?: Partial<SandboxSessions>;
+  endpoints?: Partial<SandboxEndpoints>;
+  pause?: Sandbox['pause'];
+  resume?: Sandbox['resume'];
   dispose?: (inner: Sandbox) => Promise<void>;
   init?: (inner: Sandbox) => Promise<void>;
   getSandboxId?: () => string;
@@ -68,7 +84,11 @@ function delegate<T extends object>(inner: T, overrides: Partial<T>): T {
 function mutate(inner: Sandbox, overrides: Overrides): Sandbox {
   const fs = overrides.fs ? delegate(inner.fs, overrides.fs) : inner.fs;
   const processes = overrides.processes ? delegate(inner.processes, overrides.processes) : inner.processes;
-  const replaced: Partial<Sandbox> = { fs, processes };
+  const sessions = overrides.sessions ? delegate(inner.sessions, overrides.sessions) : inner.sessions;
+  const endpoints = overrides.endpoints ? delegate(inner.endpoints, overrides.endpoints) : inner.endpoints;
+  const replaced: Partial<Sandbox> = { fs, processes, sessions, endpoints };
+  if (overrides.pause) replaced.pause = overrides.pause;
+  if (overrides.resume) replaced.resume = overrides.resume;
   if (overrides.exec) {
     const exec = overrides.exec;
     replaced.exec = (command, options) => exec(inner, command, options);
@@ -100,6 +120,53 @@ function leakEnoent<A extends unknown[], R>(call: (...args: A) => Promise<R>): (
       throw error;
     }
   };
+}
+
+/** A session whose `exec` is replaced by `exec(real, command, options)`; `id` and `close` are the real session's. */
+function wrapSession(real: ExecSession, exec: (real: ExecSession, command: string, options?: ExecOptions) => ReturnType<ExecSession['exec']>): ExecSession {
+  return { id: real.id, exec: (command, options) => exec(real, command, options), close: () => real.close() };
+}
+
+/** Sessions whose every session's `exec` is replaced (see {@link wrapSession}). */
+function mutateSessions(s: Sandbox, exec: (real: ExecSession, command: string, options?: ExecOptions, created?: { cwd: string }) => ReturnType<ExecSession['exec']>): Partial<SandboxSessions> {
+  return {
+    create: async (options) => {
+      const real = await s.sessions.create(options);
+      const created = { cwd: s.fs.resolve(options?.cwd ?? s.workDir) };
+      return wrapSession(real, (session, command, o) => exec(session, command, o, created));
+    },
+  };
+}
+
+/** The chunks of any `ByteSource`, one at a time. */
+async function* chunksOfSource(source: ByteSource): AsyncGenerator<Uint8Array> {
+  if (source instanceof ReadableStream) {
+    const reader = (source as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  yield* source as AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+}
+
+function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+function isValidPort(port: unknown): port is number {
+  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65_535;
 }
 
 /** The built-in mutants (each breaks one rule the issue names, plus a few more). */
@@ -439,7 +506,271 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
       });
     },
   },
+  {
+    id: 'session-forgets-cwd',
+    description: "a session runs every command in its starting directory (a cd does not persist)",
+    groups: ['sessions'],
+    catchers: ['sessions.cd-persists'],
+    requires: ['exec.sessions'],
+    wrap: (s) => mutate(s, { sessions: mutateSessions(s, (real, cmd, o, created) => real.exec(cmd, { ...o, cwd: o?.cwd ?? created?.cwd })) }),
+  },
+  {
+    id: 'session-forgets-exports',
+    description: 'a session forgets variables exported by a command (each command runs in a subshell; only its directory is kept)',
+    groups: ['sessions'],
+    catchers: ['sessions.export-persists'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: mutateSessions(s, (real, cmd, o) =>
+          real.exec(
+            [
+              '__kode_mutant_pwd=$(mktemp) || exit 125',
+              `( trap 'pwd > "$__kode_mutant_pwd"' EXIT`,
+              cmd,
+              ')',
+              '__kode_mutant_status=$?; cd -- "$(cat "$__kode_mutant_pwd")"; rm -f -- "$__kode_mutant_pwd"; (exit $__kode_mutant_status)',
+            ].join('\n'),
+            o,
+          ),
+        ),
+      }),
+  },
+  {
+    id: 'session-exec-env-persists',
+    description: "a session exec's env is exported for good instead of for that command only",
+    groups: ['sessions'],
+    catchers: ['sessions.export-persists'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: mutateSessions(s, (real, cmd, o) => {
+          if (o?.env === undefined) return real.exec(cmd, o);
+          const { env, ...rest } = o;
+          const exports = Object.entries(env).map(([name, value]) => `export ${name}=${quoteShellArg(value)}`);
+          return real.exec([...exports, cmd].join('\n'), rest);
+        }),
+      }),
+  },
+  {
+    id: 'sessions-shared',
+    description: 'sessions.create hands out one shared shell (under different ids): a cd or export in one session shows in the other',
+    groups: ['sessions'],
+    catchers: ['sessions.independent'],
+    requires: ['exec.sessions'],
+    wrap: (s) => {
+      let shared: Promise<ExecSession> | undefined;
+      let users = 0;
+      let made = 0;
+      return mutate(s, {
+        sessions: {
+          create: async (options) => {
+            shared ??= s.sessions.create(options);
+            const pending = shared;
+            users++;
+            const real = await pending;
+            const id = made++ === 0 ? real.id : `${real.id}-${made}`;
+            let closed = false;
+            return {
+              id,
+              exec: (cmd, o) => real.exec(cmd, o),
+              close: async () => {
+                if (closed) return;
+                closed = true;
+                if (--users === 0) {
+                  shared = undefined;
+                  await real.close();
+                }
+              },
+            };
+          },
+        },
+      });
+    },
+  },
+  {
+    id: 'session-timeout-kills-session',
+    description: 'a session exec that times out closes the session (later execs fail)',
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: mutateSessions(s, async (real, cmd, o) => {
+          const result = await real.exec(cmd, o);
+          if (result.timedOut) await real.close();
+          return result;
+        }),
+      }),
+  },
+  {
+    id: 'session-exec-wrong-exit-code',
+    description: 'a session exec collapses every non-zero exit code to 1',
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) => mutate(s, { sessions: mutateSessions(s, async (real, cmd, o) => { const r = await real.exec(cmd, o); return { ...r, code: r.code === 0 ? 0 : 1 }; }) }),
+  },
+  {
+    id: 'session-close-noop',
+    description: 'session.close() resolves but the session keeps serving execs (dispose still closes it)',
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: {
+          create: async (options) => {
+            const real = await s.sessions.create(options);
+            return { id: real.id, exec: (cmd, o) => real.exec(cmd, o), close: () => Promise.resolve() };
+          },
+        },
+      }),
+  },
+  {
+    id: 'endpoint-wrong-port',
+    description: 'endpoints.get(port) returns the endpoint of the next port (port + 1)',
+    groups: ['endpoints'],
+    catchers: ['endpoints.fetch'],
+    requires: ['endpoints', 'processes.background'],
+    wrap: (s) => mutate(s, { endpoints: { get: (port) => s.endpoints.get(isValidPort(port) ? (port === 65_535 ? port - 1 : port + 1) : port) } }),
+  },
+  {
+    id: 'endpoint-trailing-slash',
+    description: 'endpoints.get returns its URL with a trailing slash',
+    groups: ['endpoints'],
+    catchers: ['endpoints.fetch'],
+    requires: ['endpoints', 'processes.background'],
+    wrap: (s) => mutate(s, { endpoints: { get: async (port) => { const e = await s.endpoints.get(port); return { ...e, url: `${e.url}/` }; } } }),
+  },
+  {
+    id: 'endpoint-accepts-invalid-port',
+    description: "endpoints.get skips the port check: 0, 65536, 80.5, NaN and '80' get a URL instead of InvalidArgumentError",
+    groups: ['endpoints'],
+    catchers: ['endpoints.invalid-port'],
+    requires: ['endpoints'],
+    wrap: (s) =>
+      mutate(s, {
+        endpoints: { get: (port) => (isValidPort(port) ? s.endpoints.get(port) : Promise.resolve({ url: `http://127.0.0.1:${String(port)}`, headers: {} })) },
+      }),
+  },
+  {
+    id: 'pause-noop',
+    description: 'pause() resolves without pausing: calls while "paused" are served',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.pause-resume'],
+    requires: ['lifecycle.pause', 'processes.background'],
+    wrap: (s) => mutate(s, { pause: () => Promise.resolve() }),
+  },
+  {
+    id: 'resume-noop',
+    description: 'resume() resolves without thawing: the sandbox stays paused',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.pause-resume'],
+    requires: ['lifecycle.pause', 'processes.background'],
+    wrap: (s) => mutate(s, { resume: () => Promise.resolve() }),
+  },
+  {
+    id: 'pause-kills-processes',
+    description: 'pause() kills the background processes before pausing (files survive, processes do not)',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.pause-resume'],
+    requires: ['lifecycle.pause', 'processes.background'],
+    wrap: (s) =>
+      mutate(s, {
+        pause: async () => {
+          for (const p of await s.processes.list()) if (p.running) await s.processes.kill(p.id, 'SIGKILL');
+          await s.pause();
+        },
+      }),
+  },
+  {
+    id: 'write-stream-abort-leaves-partial',
+    description: 'an aborted writeStream leaves the bytes sent so far at the path (over an existing file too)',
+    groups: ['fs'],
+    catchers: ['fs.stream.abort-leaves-no-file'],
+    requires: ['fs.streaming', 'fs.binary'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          writeStream: async (path, source, o) => {
+            const sent: Uint8Array[] = [];
+            async function* recorded(): AsyncGenerator<Uint8Array> {
+              for await (const chunk of chunksOfSource(source)) {
+                sent.push(chunk);
+                yield chunk;
+              }
+            }
+            try {
+              return await s.fs.writeStream(path, recorded(), o);
+            } catch (error) {
+              await s.fs.write(path, concatBytes(sent));
+              throw error;
+            }
+          },
+        },
+      }),
+  },
+  {
+    id: 'read-stream-drops-last-chunk',
+    description: 'readStream ends one chunk early (the last chunk of the file is lost)',
+    groups: ['fs'],
+    catchers: ['fs.stream.round-trip'],
+    requires: ['fs.streaming'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          readStream: async (path, o) => {
+            let held: Uint8Array | undefined;
+            return (await s.fs.readStream(path, o)).pipeThrough(
+              new TransformStream<Uint8Array, Uint8Array>({
+                transform(chunk, controller) {
+                  if (held !== undefined) controller.enqueue(held);
+                  held = chunk;
+                },
+              }),
+            );
+          },
+        },
+      }),
+  },
+  {
+    id: 'write-stream-ignores-progress',
+    description: 'writeStream never calls onProgress',
+    groups: ['fs'],
+    catchers: ['fs.stream.progress'],
+    requires: ['fs.streaming'],
+    wrap: (s) => mutate(s, { fs: { writeStream: (path, source, o) => s.fs.writeStream(path, source, o?.signal === undefined ? {} : { signal: o.signal }) } }),
+  },
+  {
+    id: 'read-stream-ignores-abort',
+    description: 'readStream ignores its signal: an aborted read runs to the end',
+    groups: ['fs'],
+    catchers: ['fs.stream.abort-read'],
+    requires: ['fs.streaming'],
+    wrap: (s) => mutate(s, { fs: { readStream: (path, o) => s.fs.readStream(path, o?.onProgress === undefined ? {} : { onProgress: o.onProgress }) } }),
+  },
+  {
+    id: 'read-stream-missing-untyped',
+    description: 'readStream of a missing path rejects with a plain Error instead of FileNotFoundError',
+    groups: ['fs'],
+    catchers: ['fs.stream.not-found'],
+    requires: ['fs.streaming'],
+    wrap: (s) => mutate(s, { fs: { readStream: leakEnoent((p: string, o?: Parameters<SandboxFs['readStream']>[1]) => s.fs.readStream(p, o)) } }),
+  },
 ];
+
+/**
+ * Why `mutant` cannot be expressed on `target`, whose sandboxes declare `capabilities` (read from a
+ * sandbox of the real backend), or `undefined` when it can: its {@link ConformanceMutant.appliesTo},
+ * then its {@link ConformanceMutant.requires}.
+ */
+export function mutantSkipReason(mutant: ConformanceMutant, input: { target: ConformanceTarget; capabilities: SandboxCapabilities }): string | undefined {
+  const own = mutant.appliesTo?.(input.target);
+  if (own !== undefined) return own;
+  const missing = (mutant.requires ?? []).filter((path) => !hasCapability(input.capabilities, path));
+  return missing.length === 0 ? undefined : `the backend declares ${missing.map((p) => `${p}: false`).join(', ')}`;
+}
 
 /** Milliseconds one case may run in a mutant check before it counts as failed. */
 const CASE_LIMIT_MS = 60_000;
