@@ -2,6 +2,7 @@ import {
   DisposedError,
   FileNotFoundError,
   hasCapability,
+  InvalidArgumentError,
   quoteShellArg,
   type BaseSandboxConfig,
   type ByteSource,
@@ -122,18 +123,19 @@ function leakEnoent<A extends unknown[], R>(call: (...args: A) => Promise<R>): (
   };
 }
 
-/** A session whose `exec` is replaced by `exec(real, command, options)`; `id` and `close` are the real session's. */
-function wrapSession(real: ExecSession, exec: (real: ExecSession, command: string, options?: ExecOptions) => ReturnType<ExecSession['exec']>): ExecSession {
-  return { id: real.id, exec: (command, options) => exec(real, command, options), close: () => real.close() };
+/** A session a mutant wraps, and the absolute directory it was created in. */
+interface WrappedSession {
+  real: ExecSession;
+  startCwd: string;
 }
 
-/** Sessions whose every session's `exec` is replaced (see {@link wrapSession}). */
-function mutateSessions(s: Sandbox, exec: (real: ExecSession, command: string, options?: ExecOptions, created?: { cwd: string }) => ReturnType<ExecSession['exec']>): Partial<SandboxSessions> {
+/** Sessions whose every session's `exec` is replaced by `exec(session, command, options)`; `id` and `close` stay the real session's. */
+function mutateSessions(s: Sandbox, exec: (session: WrappedSession, command: string, options?: ExecOptions) => ReturnType<ExecSession['exec']>): Partial<SandboxSessions> {
   return {
     create: async (options) => {
       const real = await s.sessions.create(options);
-      const created = { cwd: s.fs.resolve(options?.cwd ?? s.workDir) };
-      return wrapSession(real, (session, command, o) => exec(session, command, o, created));
+      const session: WrappedSession = { real, startCwd: s.fs.resolve(options?.cwd ?? s.workDir) };
+      return { id: real.id, exec: (command, o) => exec(session, command, o), close: () => real.close() };
     },
   };
 }
@@ -512,7 +514,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     groups: ['sessions'],
     catchers: ['sessions.cd-persists'],
     requires: ['exec.sessions'],
-    wrap: (s) => mutate(s, { sessions: mutateSessions(s, (real, cmd, o, created) => real.exec(cmd, { ...o, cwd: o?.cwd ?? created?.cwd })) }),
+    wrap: (s) => mutate(s, { sessions: mutateSessions(s, ({ real, startCwd }, cmd, o) => real.exec(cmd, { ...o, cwd: o?.cwd ?? startCwd })) }),
   },
   {
     id: 'session-forgets-exports',
@@ -522,7 +524,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     requires: ['exec.sessions'],
     wrap: (s) =>
       mutate(s, {
-        sessions: mutateSessions(s, (real, cmd, o) =>
+        sessions: mutateSessions(s, ({ real }, cmd, o) =>
           real.exec(
             [
               '__kode_mutant_pwd=$(mktemp) || exit 125',
@@ -544,7 +546,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     requires: ['exec.sessions'],
     wrap: (s) =>
       mutate(s, {
-        sessions: mutateSessions(s, (real, cmd, o) => {
+        sessions: mutateSessions(s, ({ real }, cmd, o) => {
           if (o?.env === undefined) return real.exec(cmd, o);
           const { env, ...rest } = o;
           const exports = Object.entries(env).map(([name, value]) => `export ${name}=${quoteShellArg(value)}`);
@@ -596,7 +598,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     requires: ['exec.sessions'],
     wrap: (s) =>
       mutate(s, {
-        sessions: mutateSessions(s, async (real, cmd, o) => {
+        sessions: mutateSessions(s, async ({ real }, cmd, o) => {
           const result = await real.exec(cmd, o);
           if (result.timedOut) await real.close();
           return result;
@@ -609,7 +611,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     groups: ['sessions'],
     catchers: ['sessions.exec-contract'],
     requires: ['exec.sessions'],
-    wrap: (s) => mutate(s, { sessions: mutateSessions(s, async (real, cmd, o) => { const r = await real.exec(cmd, o); return { ...r, code: r.code === 0 ? 0 : 1 }; }) }),
+    wrap: (s) => mutate(s, { sessions: mutateSessions(s, async ({ real }, cmd, o) => { const r = await real.exec(cmd, o); return { ...r, code: r.code === 0 ? 0 : 1 }; }) }),
   },
   {
     id: 'session-close-noop',
@@ -625,6 +627,44 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
             return { id: real.id, exec: (cmd, o) => real.exec(cmd, o), close: () => Promise.resolve() };
           },
         },
+      }),
+  },
+  {
+    id: 'session-create-drops-env',
+    description: 'sessions.create ignores its env option (nothing is exported at the start)',
+    groups: ['sessions'],
+    catchers: ['sessions.export-persists'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: { create: (options) => s.sessions.create(options === undefined ? options : Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'env'))) },
+      }),
+  },
+  {
+    id: 'session-create-accepts-bad-cwd',
+    description: 'sessions.create ignores a cwd that is not a string (starts in workDir) instead of raising InvalidArgumentError',
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: {
+          create: (options) =>
+            s.sessions.create(options !== undefined && typeof options.cwd !== 'string' ? Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'cwd')) : options),
+        },
+      }),
+  },
+  {
+    id: 'session-exec-accepts-empty-command',
+    description: "a session's exec('') resolves with code 0 instead of raising InvalidArgumentError",
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: mutateSessions(s, ({ real }, cmd, o) =>
+          typeof cmd === 'string' && cmd.trim() === '' ? Promise.resolve({ code: 0, stdout: '', stderr: '', timedOut: false, truncated: false, durationMs: 0 }) : real.exec(cmd, o),
+        ),
       }),
   },
   {
@@ -683,6 +723,27 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
           await s.pause();
         },
       }),
+  },
+  {
+    id: 'pause-not-idempotent',
+    description: 'a second pause() rejects with InvalidArgumentError (already paused) instead of resolving',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.pause-resume'],
+    requires: ['lifecycle.pause', 'processes.background'],
+    wrap: (s) => {
+      let paused = false;
+      return mutate(s, {
+        pause: async () => {
+          if (paused) throw new InvalidArgumentError('the sandbox is already paused');
+          await s.pause();
+          paused = true;
+        },
+        resume: async () => {
+          await s.resume();
+          paused = false;
+        },
+      });
+    },
   },
   {
     id: 'write-stream-abort-leaves-partial',
