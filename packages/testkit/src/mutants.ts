@@ -668,6 +668,31 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
       }),
   },
   {
+    id: 'session-close-not-idempotent',
+    description: 'a second session.close() rejects instead of resolving',
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: {
+          create: async (options) => {
+            const real = await s.sessions.create(options);
+            let closed = false;
+            return {
+              id: real.id,
+              exec: (cmd, o) => real.exec(cmd, o),
+              close: async () => {
+                if (closed) throw new InvalidArgumentError(`session ${real.id} is already closed`);
+                closed = true;
+                await real.close();
+              },
+            };
+          },
+        },
+      }),
+  },
+  {
     id: 'endpoint-wrong-port',
     description: 'endpoints.get(port) returns the endpoint of the next port (port + 1)',
     groups: ['endpoints'],
@@ -746,6 +771,25 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     },
   },
   {
+    id: 'paused-call-resumes',
+    description: 'a call while paused resumes the sandbox implicitly and is served (instead of raising InvalidArgumentError)',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.pause-resume'],
+    requires: ['lifecycle.pause', 'processes.background'],
+    wrap: (s) =>
+      mutate(s, {
+        exec: async (inner, cmd, o) => {
+          try {
+            return await inner.exec(cmd, o);
+          } catch (error) {
+            if (!InvalidArgumentError.isInstance(error) || !/resume/.test(error.hint ?? '')) throw error;
+            await inner.resume();
+            return inner.exec(cmd, o);
+          }
+        },
+      }),
+  },
+  {
     id: 'write-stream-abort-leaves-partial',
     description: 'an aborted writeStream leaves the bytes sent so far at the path (over an existing file too)',
     groups: ['fs'],
@@ -802,6 +846,34 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     catchers: ['fs.stream.progress'],
     requires: ['fs.streaming'],
     wrap: (s) => mutate(s, { fs: { writeStream: (path, source, o) => s.fs.writeStream(path, source, o?.signal === undefined ? {} : { signal: o.signal }) } }),
+  },
+  {
+    id: 'write-stream-abort-wrong-reason',
+    description: "an aborted writeStream rejects with its own AbortError instead of the signal's reason",
+    groups: ['fs'],
+    catchers: ['fs.stream.abort-leaves-no-file'],
+    requires: ['fs.streaming'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          writeStream: async (path, source, o) => {
+            try {
+              return await s.fs.writeStream(path, source, o);
+            } catch (error) {
+              if (o?.signal?.aborted === true) throw new DOMException('The operation was aborted.', 'AbortError');
+              throw error;
+            }
+          },
+        },
+      }),
+  },
+  {
+    id: 'read-stream-ignores-progress',
+    description: 'readStream never calls onProgress',
+    groups: ['fs'],
+    catchers: ['fs.stream.progress'],
+    requires: ['fs.streaming'],
+    wrap: (s) => mutate(s, { fs: { readStream: (path, o) => s.fs.readStream(path, o?.signal === undefined ? {} : { signal: o.signal }) } }),
   },
   {
     id: 'read-stream-ignores-abort',
