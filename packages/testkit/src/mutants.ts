@@ -891,6 +891,22 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     requires: ['fs.streaming'],
     wrap: (s) => mutate(s, { fs: { readStream: leakEnoent((p: string, o?: Parameters<SandboxFs['readStream']>[1]) => s.fs.readStream(p, o)) } }),
   },
+  {
+    id: 'read-stream-directory-untyped',
+    description: 'readStream of a directory rejects with a plain Error (EISDIR) instead of InvalidArgumentError',
+    groups: ['fs'],
+    catchers: ['fs.stream.directory'],
+    requires: ['fs.streaming'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          readStream: async (path, o) => {
+            if ((await s.fs.exists(path)) && (await s.fs.stat(path)).type === 'directory') throw new Error(`EISDIR: illegal operation on a directory, read '${path}'`);
+            return s.fs.readStream(path, o);
+          },
+        },
+      }),
+  },
 ];
 
 /**
