@@ -225,6 +225,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     description: 'the watch listener receives only every second event',
     groups: ['watch'],
     catchers: ['watch.rename', 'watch.multiple-paths', 'watch.burst-200'],
+    requires: ['watch.polling'],
     wrap: (s) =>
       mutate(s, {
         watchFiles: (paths, listener, options) => {
@@ -297,6 +298,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     description: 'processes.output always returns everything from the start',
     groups: ['processes'],
     catchers: ['processes.output-cursor'],
+    requires: ['processes.background'],
     wrap: (s) => mutate(s, { processes: { output: (id) => s.processes.output(id) } }),
   },
   {
@@ -304,6 +306,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     description: 'unwatchFiles resolves but the watch keeps delivering events',
     groups: ['watch'],
     catchers: ['watch.unwatch-stops-events'],
+    requires: ['watch.polling'],
     wrap: (s) => mutate(s, { unwatchFiles: () => Promise.resolve() }),
   },
   {
@@ -461,6 +464,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     description: "dispose with disposeAction 'close' destroys the sandbox's state anyway (as a kill would)",
     groups: ['lifecycle'],
     catchers: ['lifecycle.dispose-close-keeps-sandbox'],
+    requires: ['lifecycle.restore'],
     appliesTo: (target) => (target.supportsDisposeAction ? undefined : "the target cannot create a sandbox with disposeAction 'close'"),
     wrap: (s, options) =>
       mutate(s, {
@@ -477,6 +481,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     description: 'dispose() leaves watches running: the listener still gets events from the sandbox afterwards',
     groups: ['watch'],
     catchers: ['watch.dispose-closes-watches'],
+    requires: ['lifecycle.restore', 'watch.polling'],
     appliesTo: (target) => (target.supportsDisposeAction ? undefined : "the target cannot create a sandbox with disposeAction 'close'"),
     wrap: (s) => {
       // Watches run on a second instance of the same sandbox that dispose() forgets to close; it is
