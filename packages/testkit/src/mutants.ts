@@ -1,16 +1,23 @@
 import {
   DisposedError,
   FileNotFoundError,
+  hasCapability,
+  InvalidArgumentError,
   quoteShellArg,
   type BaseSandboxConfig,
+  type ByteSource,
+  type CapabilityPath,
+  type ExecSession,
   type ToConfigOptions,
   type WatchFilesOptions,
   type WatchListener,
   type ExecOptions,
   type Sandbox,
   type SandboxCapabilities,
+  type SandboxEndpoints,
   type SandboxFs,
   type SandboxProcesses,
+  type SandboxSessions,
 } from '@kode/core';
 import type { ExpectStatic } from 'vitest';
 import { conformanceCases } from './conformance-cases';
@@ -37,6 +44,12 @@ export interface ConformanceMutant {
   catchers: readonly string[];
   /** Why the mutant cannot be expressed on `target`, or `undefined` when it can. Default: always applies. */
   appliesTo?(target: ConformanceTarget): string | undefined;
+  /**
+   * Capabilities the real backend must declare for the mutant to be expressible (what it breaks
+   * exists only there, e.g. `lifecycle.pause`); elsewhere it is skipped. Read from the backend's
+   * sandbox, never from the target (see {@link mutantSkipReason}). Default: none.
+   */
+  requires?: readonly CapabilityPath[];
   /** Wraps a fresh (not initialised) sandbox created with `options`; the result is used exactly like the original. */
   wrap(sandbox: Sandbox, options: ConformanceSandboxOptions): Sandbox;
 }
@@ -46,6 +59,10 @@ interface Overrides {
   exec?: (inner: Sandbox, command: string, options?: ExecOptions) => ReturnType<Sandbox['exec']>;
   fs?: Partial<SandboxFs>;
   processes?: Partial<SandboxProcesses>;
+  sessions?: Partial<SandboxSessions>;
+  endpoints?: Partial<SandboxEndpoints>;
+  pause?: Sandbox['pause'];
+  resume?: Sandbox['resume'];
   dispose?: (inner: Sandbox) => Promise<void>;
   init?: (inner: Sandbox) => Promise<void>;
   getSandboxId?: () => string;
@@ -68,7 +85,11 @@ function delegate<T extends object>(inner: T, overrides: Partial<T>): T {
 function mutate(inner: Sandbox, overrides: Overrides): Sandbox {
   const fs = overrides.fs ? delegate(inner.fs, overrides.fs) : inner.fs;
   const processes = overrides.processes ? delegate(inner.processes, overrides.processes) : inner.processes;
-  const replaced: Partial<Sandbox> = { fs, processes };
+  const sessions = overrides.sessions ? delegate(inner.sessions, overrides.sessions) : inner.sessions;
+  const endpoints = overrides.endpoints ? delegate(inner.endpoints, overrides.endpoints) : inner.endpoints;
+  const replaced: Partial<Sandbox> = { fs, processes, sessions, endpoints };
+  if (overrides.pause) replaced.pause = overrides.pause;
+  if (overrides.resume) replaced.resume = overrides.resume;
   if (overrides.exec) {
     const exec = overrides.exec;
     replaced.exec = (command, options) => exec(inner, command, options);
@@ -100,6 +121,54 @@ function leakEnoent<A extends unknown[], R>(call: (...args: A) => Promise<R>): (
       throw error;
     }
   };
+}
+
+/** A session a mutant wraps, and the absolute directory it was created in. */
+interface WrappedSession {
+  real: ExecSession;
+  startCwd: string;
+}
+
+/** Sessions whose every session's `exec` is replaced by `exec(session, command, options)`; `id` and `close` stay the real session's. */
+function mutateSessions(s: Sandbox, exec: (session: WrappedSession, command: string, options?: ExecOptions) => ReturnType<ExecSession['exec']>): Partial<SandboxSessions> {
+  return {
+    create: async (options) => {
+      const real = await s.sessions.create(options);
+      const session: WrappedSession = { real, startCwd: s.fs.resolve(options?.cwd ?? s.workDir) };
+      return { id: real.id, exec: (command, o) => exec(session, command, o), close: () => real.close() };
+    },
+  };
+}
+
+/** The chunks of any `ByteSource`, one at a time. */
+async function* chunksOfSource(source: ByteSource): AsyncGenerator<Uint8Array> {
+  if (source instanceof ReadableStream) {
+    const reader = (source as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  yield* source as AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+}
+
+function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+function isValidPort(port: unknown): port is number {
+  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65_535;
 }
 
 /** The built-in mutants (each breaks one rule the issue names, plus a few more). */
@@ -156,6 +225,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     description: 'the watch listener receives only every second event',
     groups: ['watch'],
     catchers: ['watch.rename', 'watch.multiple-paths', 'watch.burst-200'],
+    requires: ['watch.polling'],
     wrap: (s) =>
       mutate(s, {
         watchFiles: (paths, listener, options) => {
@@ -228,6 +298,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     description: 'processes.output always returns everything from the start',
     groups: ['processes'],
     catchers: ['processes.output-cursor'],
+    requires: ['processes.background'],
     wrap: (s) => mutate(s, { processes: { output: (id) => s.processes.output(id) } }),
   },
   {
@@ -235,6 +306,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     description: 'unwatchFiles resolves but the watch keeps delivering events',
     groups: ['watch'],
     catchers: ['watch.unwatch-stops-events'],
+    requires: ['watch.polling'],
     wrap: (s) => mutate(s, { unwatchFiles: () => Promise.resolve() }),
   },
   {
@@ -392,6 +464,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     description: "dispose with disposeAction 'close' destroys the sandbox's state anyway (as a kill would)",
     groups: ['lifecycle'],
     catchers: ['lifecycle.dispose-close-keeps-sandbox'],
+    requires: ['lifecycle.restore'],
     appliesTo: (target) => (target.supportsDisposeAction ? undefined : "the target cannot create a sandbox with disposeAction 'close'"),
     wrap: (s, options) =>
       mutate(s, {
@@ -408,6 +481,7 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
     description: 'dispose() leaves watches running: the listener still gets events from the sandbox afterwards',
     groups: ['watch'],
     catchers: ['watch.dispose-closes-watches'],
+    requires: ['lifecycle.restore', 'watch.polling'],
     appliesTo: (target) => (target.supportsDisposeAction ? undefined : "the target cannot create a sandbox with disposeAction 'close'"),
     wrap: (s) => {
       // Watches run on a second instance of the same sandbox that dispose() forgets to close; it is
@@ -439,7 +513,418 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
       });
     },
   },
+  {
+    id: 'session-forgets-cwd',
+    description: "a session runs every command in its starting directory (a cd does not persist)",
+    groups: ['sessions'],
+    catchers: ['sessions.cd-persists'],
+    requires: ['exec.sessions'],
+    wrap: (s) => mutate(s, { sessions: mutateSessions(s, ({ real, startCwd }, cmd, o) => real.exec(cmd, { ...o, cwd: o?.cwd ?? startCwd })) }),
+  },
+  {
+    id: 'session-forgets-exports',
+    description: 'a session forgets variables exported by a command (each command runs in a subshell; only its directory is kept)',
+    groups: ['sessions'],
+    catchers: ['sessions.export-persists'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: mutateSessions(s, ({ real }, cmd, o) =>
+          real.exec(
+            [
+              '__kode_mutant_pwd=$(mktemp) || exit 125',
+              `( trap 'pwd > "$__kode_mutant_pwd"' EXIT`,
+              cmd,
+              ')',
+              '__kode_mutant_status=$?; cd -- "$(cat "$__kode_mutant_pwd")"; rm -f -- "$__kode_mutant_pwd"; (exit $__kode_mutant_status)',
+            ].join('\n'),
+            o,
+          ),
+        ),
+      }),
+  },
+  {
+    id: 'session-exec-env-persists',
+    description: "a session exec's env is exported for good instead of for that command only",
+    groups: ['sessions'],
+    catchers: ['sessions.export-persists'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: mutateSessions(s, ({ real }, cmd, o) => {
+          if (o?.env === undefined) return real.exec(cmd, o);
+          const { env, ...rest } = o;
+          const exports = Object.entries(env).map(([name, value]) => `export ${name}=${quoteShellArg(value)}`);
+          return real.exec([...exports, cmd].join('\n'), rest);
+        }),
+      }),
+  },
+  {
+    id: 'sessions-shared',
+    description: 'sessions.create hands out one shared shell (under different ids): a cd or export in one session shows in the other',
+    groups: ['sessions'],
+    catchers: ['sessions.independent'],
+    requires: ['exec.sessions'],
+    wrap: (s) => {
+      let shared: Promise<ExecSession> | undefined;
+      let users = 0;
+      let made = 0;
+      return mutate(s, {
+        sessions: {
+          create: async (options) => {
+            shared ??= s.sessions.create(options);
+            const pending = shared;
+            users++;
+            const real = await pending;
+            const id = made++ === 0 ? real.id : `${real.id}-${made}`;
+            let closed = false;
+            return {
+              id,
+              exec: (cmd, o) => real.exec(cmd, o),
+              close: async () => {
+                if (closed) return;
+                closed = true;
+                if (--users === 0) {
+                  shared = undefined;
+                  await real.close();
+                }
+              },
+            };
+          },
+        },
+      });
+    },
+  },
+  {
+    id: 'session-timeout-kills-session',
+    description: 'a session exec that times out closes the session (later execs fail)',
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: mutateSessions(s, async ({ real }, cmd, o) => {
+          const result = await real.exec(cmd, o);
+          if (result.timedOut) await real.close();
+          return result;
+        }),
+      }),
+  },
+  {
+    id: 'session-exec-wrong-exit-code',
+    description: 'a session exec collapses every non-zero exit code to 1',
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) => mutate(s, { sessions: mutateSessions(s, async ({ real }, cmd, o) => { const r = await real.exec(cmd, o); return { ...r, code: r.code === 0 ? 0 : 1 }; }) }),
+  },
+  {
+    id: 'session-close-noop',
+    description: 'session.close() resolves but the session keeps serving execs (dispose still closes it)',
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: {
+          create: async (options) => {
+            const real = await s.sessions.create(options);
+            return { id: real.id, exec: (cmd, o) => real.exec(cmd, o), close: () => Promise.resolve() };
+          },
+        },
+      }),
+  },
+  {
+    id: 'session-create-drops-env',
+    description: 'sessions.create ignores its env option (nothing is exported at the start)',
+    groups: ['sessions'],
+    catchers: ['sessions.export-persists'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: { create: (options) => s.sessions.create(options === undefined ? options : Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'env'))) },
+      }),
+  },
+  {
+    id: 'session-create-accepts-bad-cwd',
+    description: 'sessions.create ignores a cwd that is not a string (starts in workDir) instead of raising InvalidArgumentError',
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: {
+          create: (options) =>
+            s.sessions.create(options !== undefined && typeof options.cwd !== 'string' ? Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'cwd')) : options),
+        },
+      }),
+  },
+  {
+    id: 'session-exec-accepts-empty-command',
+    description: "a session's exec('') resolves with code 0 instead of raising InvalidArgumentError",
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: mutateSessions(s, ({ real }, cmd, o) =>
+          typeof cmd === 'string' && cmd.trim() === '' ? Promise.resolve({ code: 0, stdout: '', stderr: '', timedOut: false, truncated: false, durationMs: 0 }) : real.exec(cmd, o),
+        ),
+      }),
+  },
+  {
+    id: 'session-close-not-idempotent',
+    description: 'a second session.close() rejects instead of resolving',
+    groups: ['sessions'],
+    catchers: ['sessions.exec-contract'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: {
+          create: async (options) => {
+            const real = await s.sessions.create(options);
+            let closed = false;
+            return {
+              id: real.id,
+              exec: (cmd, o) => real.exec(cmd, o),
+              close: async () => {
+                if (closed) throw new InvalidArgumentError(`session ${real.id} is already closed`);
+                closed = true;
+                await real.close();
+              },
+            };
+          },
+        },
+      }),
+  },
+  {
+    id: 'endpoint-wrong-port',
+    description: 'endpoints.get(port) returns the endpoint of the next port (port + 1)',
+    groups: ['endpoints'],
+    catchers: ['endpoints.fetch'],
+    requires: ['endpoints', 'processes.background'],
+    wrap: (s) => mutate(s, { endpoints: { get: (port) => s.endpoints.get(isValidPort(port) ? (port === 65_535 ? port - 1 : port + 1) : port) } }),
+  },
+  {
+    id: 'endpoint-trailing-slash',
+    description: 'endpoints.get returns its URL with a trailing slash',
+    groups: ['endpoints'],
+    catchers: ['endpoints.fetch'],
+    requires: ['endpoints', 'processes.background'],
+    wrap: (s) => mutate(s, { endpoints: { get: async (port) => { const e = await s.endpoints.get(port); return { ...e, url: `${e.url}/` }; } } }),
+  },
+  {
+    id: 'endpoint-accepts-invalid-port',
+    description: "endpoints.get skips the port check: 0, 65536, 80.5, NaN and '80' get a URL instead of InvalidArgumentError",
+    groups: ['endpoints'],
+    catchers: ['endpoints.invalid-port'],
+    requires: ['endpoints'],
+    wrap: (s) =>
+      mutate(s, {
+        endpoints: { get: (port) => (isValidPort(port) ? s.endpoints.get(port) : Promise.resolve({ url: `http://127.0.0.1:${String(port)}`, headers: {} })) },
+      }),
+  },
+  {
+    id: 'pause-noop',
+    description: 'pause() resolves without pausing: calls while "paused" are served',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.pause-resume'],
+    requires: ['lifecycle.pause', 'processes.background'],
+    wrap: (s) => mutate(s, { pause: () => Promise.resolve() }),
+  },
+  {
+    id: 'resume-noop',
+    description: 'resume() resolves without thawing: the sandbox stays paused',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.pause-resume'],
+    requires: ['lifecycle.pause', 'processes.background'],
+    wrap: (s) => mutate(s, { resume: () => Promise.resolve() }),
+  },
+  {
+    id: 'pause-kills-processes',
+    description: 'pause() kills the background processes before pausing (files survive, processes do not)',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.pause-resume'],
+    requires: ['lifecycle.pause', 'processes.background'],
+    wrap: (s) =>
+      mutate(s, {
+        pause: async () => {
+          for (const p of await s.processes.list()) if (p.running) await s.processes.kill(p.id, 'SIGKILL');
+          await s.pause();
+        },
+      }),
+  },
+  {
+    id: 'pause-not-idempotent',
+    description: 'a second pause() rejects with InvalidArgumentError (already paused) instead of resolving',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.pause-resume'],
+    requires: ['lifecycle.pause', 'processes.background'],
+    wrap: (s) => {
+      let paused = false;
+      return mutate(s, {
+        pause: async () => {
+          if (paused) throw new InvalidArgumentError('the sandbox is already paused');
+          await s.pause();
+          paused = true;
+        },
+        resume: async () => {
+          await s.resume();
+          paused = false;
+        },
+      });
+    },
+  },
+  {
+    id: 'paused-call-resumes',
+    description: 'a call while paused resumes the sandbox implicitly and is served (instead of raising InvalidArgumentError)',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.pause-resume'],
+    requires: ['lifecycle.pause', 'processes.background'],
+    wrap: (s) =>
+      mutate(s, {
+        exec: async (inner, cmd, o) => {
+          try {
+            return await inner.exec(cmd, o);
+          } catch (error) {
+            if (!InvalidArgumentError.isInstance(error) || !/resume/.test(error.hint ?? '')) throw error;
+            await inner.resume();
+            return inner.exec(cmd, o);
+          }
+        },
+      }),
+  },
+  {
+    id: 'write-stream-abort-leaves-partial',
+    description: 'an aborted writeStream leaves the bytes sent so far at the path (over an existing file too)',
+    groups: ['fs'],
+    catchers: ['fs.stream.abort-leaves-no-file'],
+    requires: ['fs.streaming', 'fs.binary'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          writeStream: async (path, source, o) => {
+            const sent: Uint8Array[] = [];
+            async function* recorded(): AsyncGenerator<Uint8Array> {
+              for await (const chunk of chunksOfSource(source)) {
+                sent.push(chunk);
+                yield chunk;
+              }
+            }
+            try {
+              return await s.fs.writeStream(path, recorded(), o);
+            } catch (error) {
+              await s.fs.write(path, concatBytes(sent));
+              throw error;
+            }
+          },
+        },
+      }),
+  },
+  {
+    id: 'read-stream-drops-last-chunk',
+    description: 'readStream ends one chunk early (the last chunk of the file is lost)',
+    groups: ['fs'],
+    catchers: ['fs.stream.round-trip'],
+    requires: ['fs.streaming'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          readStream: async (path, o) => {
+            let held: Uint8Array | undefined;
+            return (await s.fs.readStream(path, o)).pipeThrough(
+              new TransformStream<Uint8Array, Uint8Array>({
+                transform(chunk, controller) {
+                  if (held !== undefined) controller.enqueue(held);
+                  held = chunk;
+                },
+              }),
+            );
+          },
+        },
+      }),
+  },
+  {
+    id: 'write-stream-ignores-progress',
+    description: 'writeStream never calls onProgress',
+    groups: ['fs'],
+    catchers: ['fs.stream.progress'],
+    requires: ['fs.streaming'],
+    wrap: (s) => mutate(s, { fs: { writeStream: (path, source, o) => s.fs.writeStream(path, source, o?.signal === undefined ? {} : { signal: o.signal }) } }),
+  },
+  {
+    id: 'write-stream-abort-wrong-reason',
+    description: "an aborted writeStream rejects with its own AbortError instead of the signal's reason",
+    groups: ['fs'],
+    catchers: ['fs.stream.abort-leaves-no-file'],
+    requires: ['fs.streaming'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          writeStream: async (path, source, o) => {
+            try {
+              return await s.fs.writeStream(path, source, o);
+            } catch (error) {
+              if (o?.signal?.aborted === true) throw new DOMException('The operation was aborted.', 'AbortError');
+              throw error;
+            }
+          },
+        },
+      }),
+  },
+  {
+    id: 'read-stream-ignores-progress',
+    description: 'readStream never calls onProgress',
+    groups: ['fs'],
+    catchers: ['fs.stream.progress'],
+    requires: ['fs.streaming'],
+    wrap: (s) => mutate(s, { fs: { readStream: (path, o) => s.fs.readStream(path, o?.signal === undefined ? {} : { signal: o.signal }) } }),
+  },
+  {
+    id: 'read-stream-ignores-abort',
+    description: 'readStream ignores its signal: an aborted read runs to the end',
+    groups: ['fs'],
+    catchers: ['fs.stream.abort-read'],
+    requires: ['fs.streaming'],
+    wrap: (s) => mutate(s, { fs: { readStream: (path, o) => s.fs.readStream(path, o?.onProgress === undefined ? {} : { onProgress: o.onProgress }) } }),
+  },
+  {
+    id: 'read-stream-missing-untyped',
+    description: 'readStream of a missing path rejects with a plain Error instead of FileNotFoundError',
+    groups: ['fs'],
+    catchers: ['fs.stream.not-found'],
+    requires: ['fs.streaming'],
+    wrap: (s) => mutate(s, { fs: { readStream: leakEnoent((p: string, o?: Parameters<SandboxFs['readStream']>[1]) => s.fs.readStream(p, o)) } }),
+  },
+  {
+    id: 'read-stream-directory-untyped',
+    description: 'readStream of a directory rejects with a plain Error (EISDIR) instead of InvalidArgumentError',
+    groups: ['fs'],
+    catchers: ['fs.stream.directory'],
+    requires: ['fs.streaming'],
+    wrap: (s) =>
+      mutate(s, {
+        fs: {
+          readStream: async (path, o) => {
+            if ((await s.fs.exists(path)) && (await s.fs.stat(path)).type === 'directory') throw new Error(`EISDIR: illegal operation on a directory, read '${path}'`);
+            return s.fs.readStream(path, o);
+          },
+        },
+      }),
+  },
 ];
+
+/**
+ * Why `mutant` cannot be expressed on `target`, whose sandboxes declare `capabilities` (read from a
+ * sandbox of the real backend), or `undefined` when it can: its {@link ConformanceMutant.appliesTo},
+ * then its {@link ConformanceMutant.requires}.
+ */
+export function mutantSkipReason(mutant: ConformanceMutant, input: { target: ConformanceTarget; capabilities: SandboxCapabilities }): string | undefined {
+  const own = mutant.appliesTo?.(input.target);
+  if (own !== undefined) return own;
+  const missing = (mutant.requires ?? []).filter((path) => !hasCapability(input.capabilities, path));
+  return missing.length === 0 ? undefined : `the backend declares ${missing.map((p) => `${p}: false`).join(', ')}`;
+}
 
 /** Milliseconds one case may run in a mutant check before it counts as failed. */
 const CASE_LIMIT_MS = 60_000;

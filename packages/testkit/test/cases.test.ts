@@ -2,7 +2,7 @@ import { defineCapabilities, type SandboxCapabilities } from '@kode/core';
 import { describe, expect, it } from 'vitest';
 import { CONFORMANCE_GROUPS, conformanceCases } from '../src/conformance-cases';
 import { validateConformanceTarget } from '../src/describe-conformance';
-import { conformanceMutants } from '../src/mutants';
+import { conformanceMutants, mutantSkipReason } from '../src/mutants';
 import { gateCase, supportedWatchModes } from '../src/run-case';
 import type { ConformanceCase, ConformanceTarget } from '../src/types';
 
@@ -74,6 +74,26 @@ describe('conformance cases as data', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBeGreaterThanOrEqual(7);
     for (const mutant of conformanceMutants) for (const group of mutant.groups) expect(CONFORMANCE_GROUPS).toContain(group);
+  });
+
+  it("every mutant's catchers are cases of its groups; a mutant with `requires` lists every capability they need", () => {
+    for (const mutant of conformanceMutants) {
+      expect(mutant.catchers.length, mutant.id).toBeGreaterThan(0);
+      for (const id of mutant.catchers) {
+        const kase = byId(id);
+        expect(mutant.groups, `${mutant.id}: ${id}`).toContain(kase.group);
+        // Where such a mutant applies, its catchers must run, not be skipped for a capability it did not ask for.
+        if (mutant.requires !== undefined) for (const path of kase.requires ?? []) expect(mutant.requires, `${mutant.id}: its catcher ${id} requires ${path}`).toContain(path);
+      }
+    }
+  });
+
+  it('skips a mutant where the backend declares a capability it requires absent', () => {
+    const pause = conformanceMutants.find((m) => m.id === 'pause-noop')!;
+    expect(mutantSkipReason(pause, { target, capabilities: allTrue })).toBeUndefined();
+    expect(mutantSkipReason(pause, { target, capabilities: remoteLike })).toMatch(/lifecycle.pause: false/);
+    const env = conformanceMutants.find((m) => m.id === 'to-config-includes-secrets')!;
+    expect(mutantSkipReason(env, { target, capabilities: allTrue })).toMatch(/env/);
   });
 });
 

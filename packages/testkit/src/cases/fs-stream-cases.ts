@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FileNotFoundError, type StreamProgress } from '@kode/core';
+import { FileNotFoundError, InvalidArgumentError, type StreamProgress } from '@kode/core';
 import { expectError, expectRejection } from '../support/errors';
 import type { ConformanceCase } from '../types';
 
@@ -151,6 +151,20 @@ export const fsStreamCases: readonly ConformanceCase[] = [
     requires: ['fs.streaming'],
     async run({ sandbox, workdir }) {
       await expectError(() => sandbox.fs.readStream(`${workdir}/missing/nothing-here.bin`), FileNotFoundError, 'fs.readStream of a missing path');
+    },
+  },
+  {
+    id: 'fs.stream.directory',
+    group: 'fs',
+    title: 'readStream of a directory and writeStream onto one raise InvalidArgumentError; the directory is left as it was',
+    requires: ['fs.streaming'],
+    async run({ sandbox, workdir, expect }) {
+      const dir = `${workdir}/a-directory`;
+      await sandbox.fs.write(`${dir}/inside.txt`, 'inside');
+      await expectError(() => sandbox.fs.readStream(dir), InvalidArgumentError, 'fs.readStream of a directory');
+      await expectError(() => sandbox.fs.writeStream(dir, [new Uint8Array([1, 2, 3])]), InvalidArgumentError, 'fs.writeStream onto a directory');
+      expect((await sandbox.fs.stat(dir)).type).toBe('directory');
+      expect(await sandbox.fs.read(`${dir}/inside.txt`)).toBe('inside');
     },
   },
 ];
