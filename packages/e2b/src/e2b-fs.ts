@@ -106,8 +106,8 @@ export class E2BDriverFs implements DriverFs {
    * directories. Aborting `signal` destroys the request.
    *
    * No partial file outlives a failure: envd creates the file when the request reaches it, which
-   * may be after the client gave up, i.e. after the front removed the temporary file. So the first
-   * byte of the file is only sent once `path` exists (`GetInfo`, polled for at most
+   * may be after the client gave up, i.e. after the front removed the temporary file. So only the
+   * part header and the first chunk go out before `path` exists (`GetInfo`, polled for at most
    * {@link OPEN_WAIT_MS}); a failure before that waits up to {@link LATE_OPEN_WAIT_MS} for a late
    * creation and removes it. The front removes `path` after any failure.
    * @throws the abort reason; mapped transport errors (never retried)

@@ -38,13 +38,31 @@ async function readText(response: IncomingMessage): Promise<string> {
   return text.slice(0, MAX_ERROR_BODY);
 }
 
-/** One multipart part `file` named `path`, its bytes pulled from `source` after `beforeData()`. */
+/**
+ * One multipart part `file` named `path`, its bytes pulled from `source`. The part header goes out
+ * together with the first non-empty chunk: a multipart parser may hold back the header's final CRLF
+ * (it could begin the next boundary) until more bytes arrive, so a header sent alone can leave the
+ * file unopened (busboy does). `beforeData()` runs after that first chunk and before the rest.
+ */
 async function* multipartBody(options: { boundary: string; path: string; source: AsyncIterable<Uint8Array>; beforeData: () => Promise<void> }): AsyncGenerator<Uint8Array> {
   const name = options.path.replace(/["\r\n\\]/g, (c) => encodeURIComponent(c));
-  yield Buffer.from(`--${options.boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`);
-  await options.beforeData();
-  yield* options.source;
-  yield Buffer.from(`\r\n--${options.boundary}--\r\n`);
+  const header = Buffer.from(`--${options.boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`);
+  const closing = Buffer.from(`\r\n--${options.boundary}--\r\n`);
+  const iterator = options.source[Symbol.asyncIterator]();
+  try {
+    let first = await iterator.next();
+    while (!first.done && first.value.byteLength === 0) first = await iterator.next();
+    if (first.done) {
+      yield Buffer.concat([header, closing]);
+      return;
+    }
+    yield Buffer.concat([header, first.value]);
+    await options.beforeData();
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    yield closing;
+  } finally {
+    await iterator.return?.();
+  }
 }
 
 /**
@@ -54,7 +72,7 @@ async function* multipartBody(options: { boundary: string; path: string; source:
  * Why not `files.write(path, stream)`: the client sends a stream with `fetch`, which keeps every
  * chunk of the body reachable until the request ends (measured: +191 MiB of ArrayBuffers for a
  * 200 MB upload, even with forced GCs), and buffers it whole into a Blob on envd < 0.5.7.
- * `beforeData` runs after the part header is sent and before the first byte of the file.
+ * `beforeData` runs after the part header and the first chunk are sent, before the rest.
  * Aborting `signal` destroys the request.
  * @throws E2BUploadError for a non-2xx answer; the abort reason or a socket error otherwise
  */

@@ -312,6 +312,11 @@ describe('streamed files and shell sessions', () => {
     expect(uploads).toHaveLength(1);
     expect(uploads[0]!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=kode_/);
     expect(uploads[0]!.query.path).toMatch(/^\/tmp\/\.streamed\.bin\.kode-[0-9a-f]{12}\.tmp$/);
+    // The upload does not stall waiting for envd to open the file: the part header goes out with
+    // the first chunk (busboy holds a header's final CRLF back until more bytes come, so a header
+    // sent alone left the file unopened and every write polled Stat for the full 5 s).
+    const polls = requestsSince(mark, (r) => r.path === '/filesystem.Filesystem/Stat').length;
+    expect(polls, 'Stat requests of one streamed write').toBeLessThan(20);
     const readMark = emulator.requests.length;
     const reader = (await sandbox.fs.readStream('/tmp/streamed.bin')).getReader();
     let bytes = 0;
