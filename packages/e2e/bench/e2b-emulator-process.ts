@@ -1,6 +1,6 @@
 /**
  * Runs the E2B emulator in its own process for the benchmarks that measure the caller's memory
- * (`fs-streams.bench.ts`): prints one JSON line `{ apiUrl, sandboxUrl, apiKey }` once listening,
+ * (`packages/e2e/bench/fs-streams.bench.ts`): prints one JSON line `{ apiUrl, sandboxUrl, apiKey }` once listening,
  * closes on SIGTERM.
  */
 import { startE2BEmulator } from '@kode/e2b-emulator';
