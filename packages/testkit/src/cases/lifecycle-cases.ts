@@ -4,23 +4,27 @@ import { exactOr } from '../support/output';
 import { restoreInstance } from '../support/restore';
 import type { ConformanceCase } from '../types';
 
+/** Every capability of the contract, once: a `Record` over `CapabilityPath`, so the compiler refuses a missing one. */
+const EVERY_CAPABILITY: Readonly<Record<CapabilityPath, true>> = {
+  'exec.exactOutput': true,
+  'exec.streaming': true,
+  'exec.sessions': true,
+  'fs.binary': true,
+  'fs.confined': true,
+  'fs.symlinks': true,
+  'fs.streaming': true,
+  'processes.background': true,
+  'processes.reconnect': true,
+  'watch.native': true,
+  'watch.polling': true,
+  'lifecycle.restore': true,
+  'lifecycle.renew': true,
+  'lifecycle.pause': true,
+  endpoints: true,
+};
+
 /** Every capability path of the contract, in declaration order. */
-export const CAPABILITY_PATHS: readonly CapabilityPath[] = [
-  'exec.exactOutput',
-  'exec.streaming',
-  'exec.sessions',
-  'fs.binary',
-  'fs.confined',
-  'fs.symlinks',
-  'processes.background',
-  'processes.reconnect',
-  'watch.native',
-  'watch.polling',
-  'lifecycle.restore',
-  'lifecycle.renew',
-  'lifecycle.pause',
-  'endpoints',
-];
+export const CAPABILITY_PATHS: readonly CapabilityPath[] = Object.freeze(Object.keys(EVERY_CAPABILITY) as CapabilityPath[]);
 
 /** Calls that must raise a lifecycle error before init / after dispose, labelled for messages. */
 /**
