@@ -122,6 +122,8 @@ export class DriverSandbox implements Sandbox {
   readonly #registry: WatchRegistry;
   readonly #retry: RetryPolicy;
   readonly #running = new AbortController();
+  /** `fs` without its telemetry wrapper, for `dispose()`. */
+  readonly #fs: FrontFs;
   /** `processes` without its telemetry wrapper, for `dispose()`. */
   readonly #processes: FrontProcesses;
   readonly #keeper: LifetimeKeeper | undefined;
@@ -159,7 +161,8 @@ export class DriverSandbox implements Sandbox {
       runExec: (command, execOptions, spec) => this.#runExec(command, execOptions, spec),
     };
     this.#trace = { backend: driver.kind, sandboxId: () => this.#sandboxId, secrets: driver.secrets };
-    this.fs = traceFs(new FrontFs(context), this.#trace);
+    this.#fs = new FrontFs(context);
+    this.fs = traceFs(this.#fs, this.#trace);
     this.#processes = new FrontProcesses(context);
     this.processes = traceProcesses(this.#processes, this.#trace);
     this.sessions = new FrontSessions(context);
@@ -472,7 +475,9 @@ export class DriverSandbox implements Sandbox {
       this.#running.abort(this.#disposedDuring('the call'));
       // A processes.start in flight kills what it started (bounded wait) before the driver stops.
       await this.#processes.settleStarts();
-      if (!this.#paused) await this.sessions.closeAll();
+      // A writeStream it stopped removes its temporary file (bounded wait) before the driver stops.
+      await this.#fs.settleWrites();
+      await this.sessions.closeAll({ release: !this.#paused });
       await this.#stopDriver();
     });
   }

@@ -18,6 +18,9 @@ export type ResolveTarget = (path: string, operation: string, entryItself: boole
 
 const STREAM_OPTION_KEYS = ['signal', 'onProgress'] as const;
 
+/** Milliseconds `dispose()` waits for stopped writes to remove their temporary files. */
+export const WRITE_SETTLE_TIMEOUT_MS = 10_000;
+
 /**
  * `.<name>.kode-<12 hex>.tmp` next to `target` (same directory, so the final rename is atomic),
  * the name local's watch port already hides (docs/decisions/0130-local-write-temp-files-and-overwrite-events.md).
@@ -70,6 +73,8 @@ function report(onProgress: ((progress: StreamProgress) => void) | undefined, pr
 export class FrontFsStreams {
   readonly #ctx: FrontContext;
   readonly #target: ResolveTarget;
+  /** Writes in progress, settled once their temporary file is renamed or removed. */
+  readonly #writing = new Set<Promise<void>>();
 
   /** @internal built by `FrontFs` */
   constructor(context: FrontContext, target: ResolveTarget) {
@@ -183,6 +188,9 @@ export class FrontFsStreams {
     signal?.addEventListener('abort', onAbort, { once: true });
     disposing?.addEventListener('abort', onDispose, { once: true });
     const state = { bytes: 0, sourceError: undefined as unknown };
+    let settle: () => void = () => undefined;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    this.#writing.add(settled);
     try {
       await this.#ctx.busy(() =>
         this.#ctx.call(`writeStream ${target}`, () => write(temp, pullChunks({ source, signal: transfer.signal, state, onProgress, backend }), { signal: transfer.signal }), {
@@ -202,6 +210,25 @@ export class FrontFsStreams {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       disposing?.removeEventListener('abort', onDispose);
+      this.#writing.delete(settled);
+      settle();
+    }
+  }
+
+  /**
+   * For `dispose()`, after it aborted `disposing`: resolves once every write in progress has
+   * stopped and removed its temporary file (so the driver is still there to remove it), or after
+   * `timeoutMs`. Never rejects.
+   * @internal
+   */
+  async settleWrites(timeoutMs: number = WRITE_SETTLE_TIMEOUT_MS): Promise<void> {
+    if (this.#writing.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    try {
+      await Promise.race([Promise.all(this.#writing), bound]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -43,6 +43,11 @@ export class FrontFs implements SandboxFs {
     this.#streams = new FrontFsStreams(context, (path, operation, entryItself) => this.#target(path, operation, entryItself));
   }
 
+  /** For `dispose()`: waits (bounded) until stopped `writeStream`s removed their temporary files. Never rejects. @internal */
+  settleWrites(): Promise<void> {
+    return this.#streams.settleWrites();
+  }
+
   /** Absolute sandbox path for `path` (relative paths join `workDir`). Pure. @throws InvalidArgumentError for an empty path or one with NUL */
   resolve(path: string): string {
     return resolveSandboxPath(this.#ctx.workDir(), path);

@@ -1,5 +1,6 @@
 import {
   assertCapability,
+  DisposedError,
   FileNotFoundError,
   InvalidArgumentError,
   resolveSandboxPath,
@@ -61,13 +62,17 @@ export class FrontSessions implements SandboxSessions {
     return session;
   }
 
-  /** Closes every open session, ignoring failures (used by `dispose()`). @internal */
-  async closeAll(): Promise<void> {
-    const driver = this.#ctx.driver.sessions;
-    if (driver === undefined) return;
+  /**
+   * Marks every open session disposed (their `exec` raises `DisposedError` from now on, their
+   * `close()` resolves) and, when `release`, closes their shells, ignoring failures. Used by
+   * `dispose()`, which passes `release: false` for a paused sandbox (its shells go with it). @internal
+   */
+  async closeAll(options: { release: boolean }): Promise<void> {
     const open = [...this.#open];
     this.#open.clear();
-    for (const session of open) session.markClosed();
+    for (const session of open) session.markDisposed();
+    const driver = this.#ctx.driver.sessions;
+    if (driver === undefined || !options.release) return;
     await Promise.all(open.map((session) => driver.close(session.id).catch(() => undefined)));
   }
 
@@ -96,12 +101,17 @@ interface SessionOps {
   backend: string;
 }
 
-/** One session handed out by {@link FrontSessions.create}. Commands run one at a time, in call order. */
+/**
+ * One session handed out by {@link FrontSessions.create}. Commands run one at a time, in call order.
+ * After the sandbox's `dispose()` it is a handle of a disposed sandbox: `exec` raises
+ * `DisposedError` (docs/contract.md, rules 11 and 24; docs/decisions/0195-sessions-after-dispose.md).
+ */
 class FrontSession implements ExecSession {
   readonly id: string;
   readonly #ops: SessionOps;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #disposed = false;
 
   constructor(id: string, ops: SessionOps) {
     this.id = id;
@@ -111,10 +121,17 @@ class FrontSession implements ExecSession {
   /**
    * Runs `command` in this session after the commands called before it; same options and
    * results as `sandbox.exec`. See {@link ExecSession.exec}.
-   * @throws InvalidArgumentError when the session is closed; everything `sandbox.exec` throws
+   * @throws InvalidArgumentError when the session is closed; DisposedError after (or queued at)
+   * the sandbox's `dispose()`; everything `sandbox.exec` throws
    */
   exec(command: string, options?: ExecOptions): Promise<ExecResult> {
     const run = async (): Promise<ExecResult> => {
+      if (this.#disposed) {
+        throw new DisposedError(`The ${this.#ops.backend} sandbox has been disposed, and session ${this.id} with it.`, {
+          backend: this.#ops.backend,
+          hint: 'Create a new sandbox, or restore this one from its config (toConfig()), and a new session in it.',
+        });
+      }
       if (this.#closed) {
         throw new InvalidArgumentError(`Session ${this.id} is closed.`, { backend: this.#ops.backend, hint: 'Create a new session with sandbox.sessions.create().' });
       }
@@ -132,8 +149,9 @@ class FrontSession implements ExecSession {
     await this.#ops.close();
   }
 
-  /** @internal the sandbox closed it (dispose) */
-  markClosed(): void {
+  /** @internal the sandbox was disposed (its `dispose()` closes the shell) */
+  markDisposed(): void {
     this.#closed = true;
+    this.#disposed = true;
   }
 }

@@ -698,6 +698,46 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
       }),
   },
   {
+    id: 'session-exec-concurrent',
+    description: "a session's exec issued while another of its commands runs starts at once, beside it (a plain exec in the session's start directory)",
+    groups: ['sessions'],
+    catchers: ['sessions.one-at-a-time'],
+    requires: ['exec.sessions'],
+    wrap: (s) => {
+      const running = new WeakMap<WrappedSession, number>();
+      return mutate(s, {
+        sessions: mutateSessions(s, async (session, cmd, o) => {
+          const busy = running.get(session) ?? 0;
+          const run = busy > 0 ? s.exec(cmd, { ...o, cwd: session.startCwd }) : session.real.exec(cmd, o);
+          running.set(session, busy + 1);
+          try {
+            return await run;
+          } finally {
+            running.set(session, (running.get(session) ?? 1) - 1);
+          }
+        }),
+      });
+    },
+  },
+  {
+    id: 'session-exec-after-dispose-invalid-argument',
+    description: "a session's exec during or after dispose() raises InvalidArgumentError (as on a session closed by hand) instead of DisposedError",
+    groups: ['sessions'],
+    catchers: ['sessions.dispose-closes-sessions'],
+    requires: ['exec.sessions'],
+    wrap: (s) =>
+      mutate(s, {
+        sessions: mutateSessions(s, async ({ real }, cmd, o) => {
+          try {
+            return await real.exec(cmd, o);
+          } catch (error) {
+            if (DisposedError.isInstance(error)) throw new InvalidArgumentError(`Session ${real.id} is closed.`, { cause: error });
+            throw error;
+          }
+        }),
+      }),
+  },
+  {
     id: 'endpoint-wrong-port',
     description: 'endpoints.get(port) returns the endpoint of the next port (port + 1)',
     groups: ['endpoints'],
@@ -795,6 +835,23 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
       }),
   },
   {
+    id: 'pause-while-busy-succeeds',
+    description: 'pause() while a command runs or a watch is open resolves (without pausing) instead of raising InvalidArgumentError',
+    groups: ['lifecycle'],
+    catchers: ['lifecycle.pause-refused-while-busy'],
+    requires: ['lifecycle.pause'],
+    wrap: (s) =>
+      mutate(s, {
+        pause: async () => {
+          try {
+            await s.pause();
+          } catch (error) {
+            if (!InvalidArgumentError.isInstance(error)) throw error;
+          }
+        },
+      }),
+  },
+  {
     id: 'write-stream-abort-leaves-partial',
     description: 'an aborted writeStream leaves the bytes sent so far at the path (over an existing file too)',
     groups: ['fs'],
@@ -820,6 +877,41 @@ export const conformanceMutants: readonly ConformanceMutant[] = [
           },
         },
       }),
+  },
+  {
+    id: 'dispose-flushes-partial-write',
+    description: 'dispose() writes the bytes a writeStream in progress has sent so far to its path before stopping it',
+    groups: ['fs'],
+    catchers: ['fs.stream.dispose-stops-write'],
+    requires: ['fs.streaming', 'fs.binary', 'lifecycle.restore'],
+    wrap: (s) => {
+      const inFlight = new Map<string, Uint8Array[]>();
+      return mutate(s, {
+        fs: {
+          writeStream: async (path, source, o) => {
+            const sent: Uint8Array[] = [];
+            const key = s.fs.resolve(path);
+            inFlight.set(key, sent);
+            async function* recorded(): AsyncGenerator<Uint8Array> {
+              for await (const chunk of chunksOfSource(source)) {
+                sent.push(chunk);
+                yield chunk;
+              }
+            }
+            try {
+              return await s.fs.writeStream(path, recorded(), o);
+            } finally {
+              inFlight.delete(key);
+            }
+          },
+        },
+        dispose: async (inner) => {
+          for (const [path, sent] of inFlight) await inner.fs.write(path, concatBytes(sent)).catch(() => undefined);
+          inFlight.clear();
+          await inner.dispose();
+        },
+      });
+    },
   },
   {
     id: 'read-stream-drops-last-chunk',

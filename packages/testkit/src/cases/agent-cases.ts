@@ -1,4 +1,4 @@
-import { InvalidArgumentError, quoteShellArg, UnsupportedCapabilityError, type Sandbox, type SandboxError } from '@kode/core';
+import { DisposedError, InvalidArgumentError, quoteShellArg, UnsupportedCapabilityError, type Sandbox, type SandboxError } from '@kode/core';
 import { expectError } from '../support/errors';
 import { waitUntil, withTimeout } from '../support/wait';
 import type { CaseContext, ConformanceCase } from '../types';
@@ -31,6 +31,35 @@ function serverCommand(options: { host: string; portFile: string }): string {
   ].join('\n');
   const args = `${quoteShellArg(options.host)} ${quoteShellArg(options.portFile)}`;
   return `if command -v python3 >/dev/null 2>&1; then exec python3 -c ${quoteShellArg(python)} ${args}; elif command -v node >/dev/null 2>&1; then exec node -e ${quoteShellArg(node)} ${args}; else echo 'the endpoint case needs python3 or node in the sandbox' >&2; exit 127; fi`;
+}
+
+/**
+ * Starts `command` after it has touched `marker` (so that the caller knows it runs) and waits for
+ * the marker. The caller gets the pending call back, wrapped (an async function would await it);
+ * its rejection is never unhandled.
+ */
+async function startAndWait<T>(ctx: CaseContext, start: (marked: string) => Promise<T>, options: { marker: string; what: string }): Promise<{ pending: Promise<T> }> {
+  const pending = start(`touch ${quoteShellArg(options.marker)}; `);
+  pending.catch(() => undefined);
+  await waitUntil(() => ctx.sandbox.fs.exists(options.marker), { timeoutMs: 20_000, intervalMs: 20, what: options.what });
+  return { pending };
+}
+
+/** Expects `pause()` to raise InvalidArgumentError; should it resolve, resumes the sandbox before failing. */
+async function expectPauseRefused(sandbox: Sandbox, label: string): Promise<void> {
+  let paused = false;
+  try {
+    await expectError(
+      async () => {
+        await sandbox.pause();
+        paused = true;
+      },
+      InvalidArgumentError,
+      label,
+    );
+  } finally {
+    if (paused) await sandbox.resume();
+  }
 }
 
 async function sessionOutput(ctx: CaseContext, run: Promise<{ code: number; stdout: string }>, label: string): Promise<string> {
@@ -117,6 +146,59 @@ export const agentCases: readonly ConformanceCase[] = [
     },
   },
   {
+    id: 'sessions.one-at-a-time',
+    group: 'sessions',
+    title: 'a session runs its commands one at a time in call order: execs issued without awaiting see the effects of the earlier ones',
+    requires: ['exec.sessions'],
+    async run(ctx) {
+      const session = await ctx.sandbox.sessions.create({ cwd: ctx.workdir });
+      try {
+        const settled: number[] = [];
+        const issue = (n: number, command: string) =>
+          session.exec(command).then((result) => {
+            settled.push(n);
+            return result;
+          });
+        // Issued together: the first one is the slowest, so commands run side by side would append out of order.
+        const runs = [
+          issue(1, 'sleep 0.3; printf 1 >> order.txt; export KODE_KIT_ORDER=after-first'),
+          issue(2, 'printf 2 >> order.txt; echo "${KODE_KIT_ORDER:-unset}"'),
+          issue(3, 'printf 3 >> order.txt'),
+        ];
+        const [, second] = await Promise.all(runs.map((run, i) => sessionOutput(ctx, run, `command ${i + 1}`)));
+        ctx.expect(second, 'the second command saw the export of the first').toBe('after-first');
+        ctx.expect(await ctx.sandbox.fs.read(`${ctx.workdir}/order.txt`)).toBe('123');
+        ctx.expect(settled).toEqual([1, 2, 3]);
+      } finally {
+        await session.close();
+      }
+    },
+  },
+  {
+    id: 'sessions.dispose-closes-sessions',
+    group: 'sessions',
+    title: 'dispose() closes every session: its running and queued commands and any later exec raise DisposedError; close() resolves',
+    requires: ['exec.sessions'],
+    isolated: true,
+    async run(ctx) {
+      const { sandbox, expect } = ctx;
+      const session = await sandbox.sessions.create({ cwd: ctx.workdir });
+      expect(await sessionOutput(ctx, session.exec('echo ready'), 'before dispose')).toBe('ready');
+      const { pending: running } = await startAndWait(ctx, (marked) => session.exec(`${marked}sleep 30`), {
+        marker: `${ctx.workdir}/running`,
+        what: 'the session command to start',
+      });
+      const queued = session.exec('echo queued');
+      queued.catch(() => undefined);
+      await sandbox.dispose();
+      await expectError(() => running, DisposedError, 'a session command running when dispose() starts');
+      await expectError(() => queued, DisposedError, 'a session command queued when dispose() starts');
+      await expectError(() => session.exec('true'), DisposedError, 'session exec after dispose()');
+      await session.close();
+      await session.close();
+    },
+  },
+  {
     id: 'endpoints.fetch',
     group: 'endpoints',
     title: 'endpoints.get(port) gives a URL and headers that reach a server started in the sandbox',
@@ -184,6 +266,36 @@ export const agentCases: readonly ConformanceCase[] = [
       expect(status?.running, 'the background process survived the pause').toBe(true);
       if (session !== undefined) expect(await sessionOutput(ctx, session.exec('echo $KODE_KIT_PAUSED'), 'session after resume')).toBe('yes');
       await sandbox.processes.kill(sleeper.id, 'SIGKILL');
+    },
+  },
+  {
+    id: 'lifecycle.pause-refused-while-busy',
+    group: 'lifecycle',
+    title: 'pause() while a command runs or a watch is open raises InvalidArgumentError and leaves the sandbox running',
+    requires: ['lifecycle.pause'],
+    async run(ctx) {
+      const { sandbox, expect } = ctx;
+      const stop = new AbortController();
+      const { pending: running } = await startAndWait(ctx, (marked) => sandbox.exec(`${marked}sleep 30`, { signal: stop.signal }), {
+        marker: `${ctx.workdir}/running`,
+        what: 'the command to start',
+      });
+      try {
+        await expectPauseRefused(sandbox, 'pause() while a command runs');
+        expect((await sandbox.exec('echo still-running')).stdout.trim(), 'the sandbox is not paused').toBe('still-running');
+      } finally {
+        stop.abort(new Error('the case is done with the command'));
+        await running.catch(() => undefined);
+      }
+      const caps = sandbox.capabilities;
+      if (!caps.watch.polling && !caps.watch.native) return;
+      const watch = await sandbox.watchFiles([ctx.workdir], () => undefined);
+      try {
+        await expectPauseRefused(sandbox, 'pause() while a watch is open');
+        expect(await sandbox.fs.exists(`${ctx.workdir}/running`), 'the sandbox is not paused').toBe(true);
+      } finally {
+        await sandbox.unwatchFiles(watch);
+      }
     },
   },
 ];

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { FileNotFoundError, InvalidArgumentError, type StreamProgress } from '@kode/core';
+import { DisposedError, FileNotFoundError, InvalidArgumentError, type StreamProgress } from '@kode/core';
 import { expectError, expectRejection } from '../support/errors';
+import { restoreInstance } from '../support/restore';
+import { withTimeout } from '../support/wait';
 import type { ConformanceCase } from '../types';
 
 const MIB = 1024 * 1024;
@@ -121,6 +123,50 @@ export const fsStreamCases: readonly ConformanceCase[] = [
       expect(await sandbox.fs.exists(`${dir}/new.bin`)).toBe(false);
       expect(await sandbox.fs.read(`${dir}/kept.txt`)).toBe('old content');
       expect((await sandbox.fs.list(dir)).map((e) => e.name)).toEqual(['kept.txt']);
+    },
+  },
+  {
+    id: 'fs.stream.dispose-stops-write',
+    group: 'fs',
+    title: 'dispose() during a writeStream stops it: the write rejects with DisposedError and leaves nothing at the path',
+    requires: ['fs.streaming', 'lifecycle.restore'],
+    skipUnless: ({ target }) => (target.supportsDisposeAction ? undefined : "the target cannot create a sandbox with disposeAction 'close' (the files are looked at after dispose)"),
+    async run({ createSandbox, expect }) {
+      const sandbox = await createSandbox({ disposeAction: 'close' });
+      await sandbox.init();
+      const hex = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+      const dir = `${sandbox.workDir}/kode-kit-dispose-write-${hex}`;
+      const path = `${dir}/new.bin`;
+      await sandbox.fs.mkdir(dir, { recursive: true });
+      let pulling: () => void = () => undefined;
+      const inProgress = new Promise<void>((resolve) => (pulling = resolve));
+      let released: () => void = () => undefined;
+      const hold = new Promise<void>((resolve) => (released = resolve));
+      // 1 MiB, then a source that waits (as a slow producer would): the transfer is in progress.
+      async function* source(): AsyncGenerator<Uint8Array> {
+        yield* pseudoRandomChunks(MIB, 256 * 1024);
+        pulling();
+        await hold;
+        yield new Uint8Array(1024);
+      }
+      const writing = sandbox.fs.writeStream(path, source());
+      writing.catch(() => undefined);
+      try {
+        await withTimeout(inProgress, { ms: 20_000, what: 'writeStream to consume the first MiB' });
+        await sandbox.dispose();
+        await expectError(() => writing, DisposedError, 'a writeStream in progress when dispose() starts');
+      } finally {
+        released();
+      }
+      const again = restoreInstance(sandbox, 'kill');
+      try {
+        await again.init();
+        expect(await again.fs.exists(path), 'a file at the path of the stopped write').toBe(false);
+        expect((await again.fs.list(dir)).map((e) => e.name), 'entries left by the stopped write').toEqual([]);
+      } finally {
+        await again.fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        await again.dispose();
+      }
     },
   },
   {
