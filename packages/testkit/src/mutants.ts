@@ -1055,6 +1055,12 @@ export async function findCatchingCases(options: {
   onlyCatchers?: boolean;
   /** Watch modes a `watch` case runs in. Default `['polling', 'native']`. */
   watchModes?: readonly ConformanceWatchMode[];
+  /**
+   * Outcomes of cases on the real `target`, by case label (`id` or `id@mode`). Pass one map to
+   * every call of a suite over the same target: a case then runs on the real backend at most once,
+   * however many mutants it catches (its outcome there does not depend on the mutant).
+   */
+  controlOutcomes?: Map<string, Promise<'passed' | 'skipped' | 'failed'>>;
 }): Promise<MutantVerdict> {
   const { target, mutant, expect } = options;
   const all = options.cases ?? conformanceCases;
@@ -1084,13 +1090,17 @@ export async function findCatchingCases(options: {
         () => 'failed' as const,
       );
       if (mutantOutcome !== 'failed') continue;
-      const control = await run(target).then(
-        (o) => o.status,
-        () => 'failed' as const,
-      );
       const label = mode === undefined ? kase.id : `${kase.id}@${mode}`;
+      let control = options.controlOutcomes?.get(label);
+      if (control === undefined) {
+        control = run(target).then(
+          (o) => o.status,
+          () => 'failed' as const,
+        );
+        options.controlOutcomes?.set(label, control);
+      }
       // Skipped on the control counts too: the mutant declared other capabilities and then failed under them.
-      if (control === 'failed') failingOnControl.push(label);
+      if ((await control) === 'failed') failingOnControl.push(label);
       else caughtBy.push(label);
       if (caughtBy.length >= limit) break;
     }

@@ -32,6 +32,8 @@ export interface MutantSuiteOptions {
 export function describeMutants(title: string, target: ConformanceTarget, options: MutantSuiteOptions = {}): void {
   const maxCatches = 'maxCatches' in options ? options.maxCatches : 1;
   const verdicts: MutantVerdict[] = [];
+  // Each catching case runs on the real backend once per suite, not once per mutant it catches.
+  const controlOutcomes = new Map<string, Promise<'passed' | 'skipped' | 'failed'>>();
   const skipped: string[] = [];
   let declared: Promise<SandboxCapabilities> | undefined;
   /** The real backend's capabilities, from a sandbox that is built (no I/O) and disposed unused. */
@@ -78,6 +80,7 @@ export function describeMutants(title: string, target: ConformanceTarget, option
             cases: [...conformanceCases, ...toolsConformanceCases],
             ...(options.searchGroups ? {} : { onlyCatchers: true, watchModes: ['polling'] as const }),
             ...(maxCatches === undefined ? {} : { maxCatches }),
+            controlOutcomes,
           });
           verdicts.push(verdict);
           if (!options.searchGroups) expect(verdict.failingOnControl, `catching cases of ${mutant.id} fail on the real backend`).toEqual([]);
