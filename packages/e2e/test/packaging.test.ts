@@ -59,6 +59,12 @@ afterAll(() => {
   process.stdout.write(`\nPublished tarballs (npm pack):\n${['| package | version | tarball | unpacked | files |', ...rows].join('\n')}\n`);
 });
 
+/** The `bin` entries of a package's manifest: command name → path inside the package. */
+function binsOf(dir: string): Array<[string, string]> {
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+  return Object.entries(manifest.bin ?? {}).map(([name, path]) => [name, path.replace(/^\.\//, '')]);
+}
+
 const packOf = (name: string): PackResult => {
   const pack = packs.get(name);
   if (!pack) throw new Error(`${name} was not packed (see the beforeAll error)`);
@@ -98,5 +104,22 @@ describe.each(packages)('$name', (pkg) => {
       .map((problem) => `${problem.kind} at ${problem.entrypoint ?? '?'} (${problem.resolutionKind ?? 'all'})`);
     expect(problems).toEqual([]);
     expect(code).toBe(0);
+  });
+});
+
+// Every command a package declares ships in its tarball with the file it loads, starts with a
+// node shebang, and answers `--help` with its usage (exit 0), run from the built workspace package.
+describe.each(packages.filter((pkg) => binsOf(pkg.dir).length > 0))('$name bins', (pkg) => {
+  it.each(binsOf(pkg.dir))('%s ships and answers --help', async (name, path) => {
+    const shipped = packOf(pkg.name).files.map((file) => file.path);
+    expect(shipped).toContain(path);
+    const source = readFileSync(join(pkg.dir, path), 'utf8');
+    expect(source.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const loads = [...source.matchAll(/import '\.\.\/(dist\/[^']+)'/g)].map((match) => match[1]!);
+    expect(loads.length, `${path} loads its implementation from dist/`).toBeGreaterThan(0);
+    for (const loaded of loads) expect(shipped, `${path} loads ${loaded}`).toContain(loaded);
+    const { stdout, code } = await run(process.execPath, [join(pkg.dir, path), '--help'], { timeoutMs: 30_000, check: false });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^Usage: ${name}\\b`));
   });
 });
