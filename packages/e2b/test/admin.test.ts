@@ -4,22 +4,15 @@
  */
 import { AuthenticationFailedError, ConnectionFailedError, InvalidArgumentError } from '@kode/core';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useE2BEmulator } from './support/emulator-harness';
 import packageJson from '../package.json';
-import { CREATOR_SDK, E2BSandbox, type E2BSandboxConfig } from '../src/index';
-import { startE2BEmulator, type E2BEmulator } from '@kode/e2b-emulator';
+import { CREATOR_SDK, E2BSandbox } from '../src/index';
+import { startE2BEmulator } from '@kode/e2b-emulator';
 
-let emulator: E2BEmulator;
-const live: E2BSandbox[] = [];
-
-const connection = () => ({ apiKey: emulator.apiKey, apiUrl: emulator.apiUrl });
-
-async function started(extra: Partial<E2BSandboxConfig> = {}): Promise<E2BSandbox> {
-  const sandbox = new E2BSandbox({ kind: 'e2b', ...connection(), sandboxUrl: emulator.sandboxUrl, ...extra });
-  live.push(sandbox);
-  await sandbox.init();
-  return sandbox;
-}
+const e2b = useE2BEmulator();
+const { started } = e2b;
+const connection = () => ({ apiKey: e2b.emulator.apiKey, apiUrl: e2b.emulator.apiUrl });
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -30,30 +23,22 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-beforeAll(async () => {
-  emulator = await startE2BEmulator();
-});
-afterAll(async () => {
-  await Promise.all(live.map((s) => s.dispose().catch(() => undefined)));
-  await emulator?.close();
-});
-
 describe('creator metadata', () => {
   it('labels every created sandbox kode.sdk=kode-e2b and kode.version, under the user metadata', async () => {
     const plain = await started();
     const tagged = await started({ metadata: { owner: 'me', 'kode.sdk': 'my-tool' } });
-    const byId = new Map(emulator.sandboxes().map((s) => [s.sandboxId, s.metadata]));
+    const byId = new Map(e2b.emulator.sandboxes().map((s) => [s.sandboxId, s.metadata]));
     expect(byId.get(plain.getSandboxId())).toEqual({ 'kode.sdk': CREATOR_SDK, 'kode.version': packageJson.version });
     expect(byId.get(tagged.getSandboxId())).toEqual({ 'kode.sdk': 'my-tool', 'kode.version': packageJson.version, owner: 'me' });
   });
 
   it('sends no metadata when restoring by sandboxId', async () => {
     const original = await started({ metadata: { restore: 'yes' }, lifecycle: { disposeAction: 'close' } });
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     const restored = await started({ sandboxId: original.getSandboxId() });
-    const connect = emulator.requests.slice(mark).find((r) => r.path.endsWith('/connect'));
+    const connect = e2b.emulator.requests.slice(mark).find((r) => r.path.endsWith('/connect'));
     expect(connect?.body).toEqual({ timeout: 300 });
-    expect(emulator.sandboxes().find((s) => s.sandboxId === restored.getSandboxId())?.metadata).toEqual({ restore: 'yes', 'kode.sdk': CREATOR_SDK, 'kode.version': packageJson.version });
+    expect(e2b.emulator.sandboxes().find((s) => s.sandboxId === restored.getSandboxId())?.metadata).toEqual({ restore: 'yes', 'kode.sdk': CREATOR_SDK, 'kode.version': packageJson.version });
   });
 });
 
@@ -90,22 +75,22 @@ describe('E2BSandbox.list', () => {
   });
 
   it('refuses unknown and bad options before any request', async () => {
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     await expect(E2BSandbox.list({ ...connection(), endpoint: 'x' } as never)).rejects.toThrow(/E2BSandbox\.list option `endpoint` is not an E2BSandbox\.list option\. Known options: apiKey, domain, apiUrl/);
     await expect(E2BSandbox.list({ ...connection(), states: ['Running' as 'running'] })).rejects.toThrow(InvalidArgumentError);
     await expect(E2BSandbox.list({ ...connection(), apiUrl: 'ftp://x' })).rejects.toThrow(/apiUrl/);
     await expect(E2BSandbox.list({ ...connection(), metadata: { '': 'x' } })).rejects.toThrow(/metadata/);
-    expect(emulator.requests.length).toBe(mark);
+    expect(e2b.emulator.requests.length).toBe(mark);
   });
 
   it('maps a wrong or missing key to AuthenticationFailedError without the key in the message', async () => {
-    const error = await E2BSandbox.list({ apiUrl: emulator.apiUrl, apiKey: 'e2b_wrong_secret_key' }).catch((e: unknown) => e);
+    const error = await E2BSandbox.list({ apiUrl: e2b.emulator.apiUrl, apiKey: 'e2b_wrong_secret_key' }).catch((e: unknown) => e);
     expect(AuthenticationFailedError.isInstance(error)).toBe(true);
     expect(String((error as Error).message)).not.toContain('e2b_wrong_secret_key');
     const saved = process.env.E2B_API_KEY;
     delete process.env.E2B_API_KEY;
     try {
-      await expect(E2BSandbox.list({ apiUrl: emulator.apiUrl })).rejects.toBeInstanceOf(AuthenticationFailedError);
+      await expect(E2BSandbox.list({ apiUrl: e2b.emulator.apiUrl })).rejects.toBeInstanceOf(AuthenticationFailedError);
     } finally {
       if (saved !== undefined) process.env.E2B_API_KEY = saved;
     }
@@ -120,11 +105,11 @@ describe('E2BSandbox.list', () => {
 
 describe('E2BSandbox.kill', () => {
   it('kills by id, and answers false for a sandbox already gone', async () => {
-    const { sandboxId } = await emulator.startSandbox({});
+    const { sandboxId } = await e2b.emulator.startSandbox({});
     expect(await E2BSandbox.kill({ ...connection(), sandboxId })).toBe(true);
-    expect(emulator.sandboxes().some((s) => s.sandboxId === sandboxId)).toBe(false);
+    expect(e2b.emulator.sandboxes().some((s) => s.sandboxId === sandboxId)).toBe(false);
     expect(await E2BSandbox.kill({ ...connection(), sandboxId })).toBe(false);
     await expect(E2BSandbox.kill({ ...connection(), sandboxId: '' })).rejects.toThrow(InvalidArgumentError);
-    await expect(E2BSandbox.kill({ apiUrl: emulator.apiUrl, apiKey: 'e2b_wrong', sandboxId })).rejects.toBeInstanceOf(AuthenticationFailedError);
+    await expect(E2BSandbox.kill({ apiUrl: e2b.emulator.apiUrl, apiKey: 'e2b_wrong', sandboxId })).rejects.toBeInstanceOf(AuthenticationFailedError);
   });
 });

@@ -16,44 +16,21 @@ import {
   type WatchEvent,
 } from '@kode/core';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { E2BSandbox, type E2BSandboxConfig } from '../src/index';
+import { describe, expect, it, vi } from 'vitest';
+import { useE2BEmulator } from './support/emulator-harness';
+import { E2BSandbox } from '../src/index';
 import { createE2BWatchPort } from '../src/e2b-watch';
-import { startE2BEmulator, type E2BEmulator, type RecordedRequest } from '@kode/e2b-emulator';
 
-let emulator: E2BEmulator;
-const live: E2BSandbox[] = [];
-
-function config(extra: Partial<E2BSandboxConfig> = {}): E2BSandboxConfig {
-  return { kind: 'e2b', apiKey: emulator.apiKey, apiUrl: emulator.apiUrl, sandboxUrl: emulator.sandboxUrl, ...extra };
-}
-
-async function started(extra: Partial<E2BSandboxConfig> = {}): Promise<E2BSandbox> {
-  const sandbox = new E2BSandbox(config(extra));
-  live.push(sandbox);
-  await sandbox.init();
-  return sandbox;
-}
-
-function requestsSince(mark: number, filter: (r: RecordedRequest) => boolean = () => true): RecordedRequest[] {
-  return emulator.requests.slice(mark).filter(filter);
-}
-
-beforeAll(async () => {
-  emulator = await startE2BEmulator();
-});
-afterAll(async () => {
-  await Promise.all(live.map((s) => s.dispose().catch(() => undefined)));
-  await emulator?.close();
-});
+const e2b = useE2BEmulator();
+const { config, started, requestsSince } = e2b;
 
 describe('lifecycle requests', () => {
   it('creates from the template with lifetime in seconds, envs and metadata, then makes workDir', async () => {
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     const sandbox = await started({ timeoutMs: 90_500, envs: { TOKEN: 'secret-value' }, metadata: { owner: 'kit' }, workDir: '/home/user/project' });
     const [create, ...rest] = requestsSince(mark);
     expect(create).toMatchObject({ plane: 'api', method: 'POST', path: '/v2/sandboxes', status: 201 });
-    expect(create!.headers['x-api-key']).toBe(emulator.apiKey);
+    expect(create!.headers['x-api-key']).toBe(e2b.emulator.apiKey);
     expect(create!.body).toMatchObject({ templateID: 'base', timeout: 91, envVars: { TOKEN: 'secret-value' }, metadata: { owner: 'kit' } });
     expect(rest.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /filesystem.Filesystem/MakeDir']);
     expect(rest[0]!.body).toEqual({ path: '/home/user/project' });
@@ -65,7 +42,7 @@ describe('lifecycle requests', () => {
     const id = first.getSandboxId();
     await first.fs.write('kept.txt', 'still here');
     await first.dispose();
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     const restored = await started({ sandboxId: id, timeoutMs: 120_000 });
     expect(requestsSince(mark, (r) => r.plane === 'api').map((r) => [r.path, r.body])).toEqual([[`/v2/sandboxes/${id}/connect`, { timeout: 120 }]]);
     expect(await restored.fs.read('kept.txt')).toBe('still here');
@@ -78,7 +55,7 @@ describe('lifecycle requests', () => {
 
   it('sets the lifetime with setTimeout (seconds on the wire) and reports it in toConfig()', async () => {
     const sandbox = await started();
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     await sandbox.setTimeout(600_000);
     expect(requestsSince(mark).map((r) => [r.method, r.path, r.body])).toEqual([['POST', `/sandboxes/${sandbox.getSandboxId()}/timeout`, { timeout: 600 }]]);
     expect(sandbox.toConfig().timeoutMs).toBe(600_000);
@@ -88,53 +65,53 @@ describe('lifecycle requests', () => {
   it("disposes with 'kill' (DELETE) by default and leaves the sandbox running with 'close'", async () => {
     const killed = await started();
     const killedId = killed.getSandboxId();
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     await killed.dispose();
     await killed.dispose();
     expect(requestsSince(mark, (r) => r.plane === 'api').map((r) => `${r.method} ${r.path}`)).toEqual([`DELETE /sandboxes/${killedId}`]);
-    expect(emulator.sandboxes().some((s) => s.sandboxId === killedId)).toBe(false);
+    expect(e2b.emulator.sandboxes().some((s) => s.sandboxId === killedId)).toBe(false);
 
     const closed = await started({ lifecycle: { disposeAction: 'close' } });
     const closedId = closed.getSandboxId();
-    const mark2 = emulator.requests.length;
+    const mark2 = e2b.emulator.requests.length;
     await closed.dispose();
     expect(requestsSince(mark2, (r) => r.plane === 'api')).toEqual([]);
-    expect(emulator.sandboxes().some((s) => s.sandboxId === closedId)).toBe(true);
-    await emulator.killSandbox(closedId);
+    expect(e2b.emulator.sandboxes().some((s) => s.sandboxId === closedId)).toBe(true);
+    await e2b.emulator.killSandbox(closedId);
   });
 
   it('is registered as kind e2b and builds through the factory without I/O', async () => {
     expect(SandboxFactory.kinds()).toContain('e2b');
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     const sandbox = SandboxFactory.create(config());
     expect(sandbox).toBeInstanceOf(E2BSandbox);
-    expect(emulator.requests.length).toBe(mark);
+    expect(e2b.emulator.requests.length).toBe(mark);
     const ready = await SandboxFactory.createAsync<E2BSandbox>(config());
-    live.push(ready);
+    e2b.track(ready);
     expect(ready.getSandboxId()).toMatch(/^i/);
   });
 
   it('never puts the API key (or envs) in toConfig() unless asked', async () => {
     const sandbox = await started({ envs: { TOKEN: 'secret-value' } });
     const plain = JSON.stringify(sandbox.toConfig());
-    expect(plain).not.toContain(emulator.apiKey);
+    expect(plain).not.toContain(e2b.emulator.apiKey);
     expect(plain).not.toContain('secret-value');
     expect(sandbox.toConfig()).toMatchObject({ kind: 'e2b', sandboxId: sandbox.getSandboxId(), template: 'base', workDir: '/home/user', timeoutMs: 300_000, execTimeoutMs: 120_000 });
-    expect(sandbox.toConfig({ includeSecrets: true })).toMatchObject({ apiKey: emulator.apiKey, envs: { TOKEN: 'secret-value' } });
+    expect(sandbox.toConfig({ includeSecrets: true })).toMatchObject({ apiKey: e2b.emulator.apiKey, envs: { TOKEN: 'secret-value' } });
   });
 });
 
 describe('request budgets', () => {
   it('exec is one Start stream; a timeout adds only the kill', async () => {
     const sandbox = await started();
-    let mark = emulator.requests.length;
+    let mark = e2b.emulator.requests.length;
     const result = await sandbox.exec('echo one; exit 3');
     expect(result).toMatchObject({ code: 3, stdout: 'one\n', timedOut: false });
     expect(requestsSince(mark).map((r) => r.path)).toEqual(['/process.Process/Start']);
     const start = requestsSince(mark)[0]!;
     expect(start.headers['connect-timeout-ms']).toBeUndefined();
 
-    mark = emulator.requests.length;
+    mark = e2b.emulator.requests.length;
     const timedOut = await sandbox.exec('sleep 30', { timeoutMs: 200 });
     expect(timedOut).toMatchObject({ code: 124, timedOut: true });
     expect(requestsSince(mark).map((r) => r.path)).toEqual(['/process.Process/Start', '/process.Process/Start', '/process.Process/SendSignal']);
@@ -143,7 +120,7 @@ describe('request budgets', () => {
   it('glob is one ListDir whatever the tree', async () => {
     const sandbox = await started();
     await sandbox.exec('mkdir -p g/a/b g/.hidden && touch g/x.ts g/a/y.ts g/a/b/z.ts g/.hidden/h.ts g/a/n.js');
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     expect(await sandbox.fs.glob('**/*.ts', { cwd: 'g' })).toEqual(['a/b/z.ts', 'a/y.ts', 'x.ts']);
     expect(requestsSince(mark).map((r) => r.path)).toEqual(['/filesystem.Filesystem/ListDir']);
   });
@@ -152,7 +129,7 @@ describe('request budgets', () => {
     const sandbox = await started();
     await sandbox.exec('mkdir -p snap/d/e && echo 1 > snap/f && echo 22 > snap/d/e/g && ln -s d snap/l');
     const port = createE2BWatchPort({ workDir: sandbox.workDir, client: () => sandbox.getClient(), fail: (e) => { throw e; }, failIdempotent: (e) => { throw e; } });
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     const entries = await port.snapshot({ paths: ['/home/user/snap/d', '/home/user/snap/f', '/home/user/snap/l', '/home/user/missing'], recursive: true });
     expect(requestsSince(mark).map((r) => r.path)).toEqual(['/process.Process/Start']);
     const byPath = Object.fromEntries(entries.map((e) => [e.path, e]));
@@ -167,7 +144,7 @@ describe('native watch (files.watchDir)', () => {
   it('opens a recursive watchDir stream with entries and no deadline', async () => {
     const sandbox = await started({ watch: { mode: 'native' } });
     await sandbox.fs.mkdir('w');
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     const events: WatchEvent[] = [];
     const id = await sandbox.watchFiles(['w'], (e) => events.push(e));
     const watch = requestsSince(mark, (r) => r.path === '/filesystem.Filesystem/WatchDir');
@@ -211,10 +188,10 @@ describe('errors', () => {
     const previous = process.env.E2B_API_KEY;
     delete process.env.E2B_API_KEY;
     try {
-      const mark = emulator.requests.length;
-      const error = await new E2BSandbox({ kind: 'e2b', apiUrl: emulator.apiUrl, sandboxUrl: emulator.sandboxUrl }).init().catch((e: unknown) => e);
+      const mark = e2b.emulator.requests.length;
+      const error = await new E2BSandbox({ kind: 'e2b', apiUrl: e2b.emulator.apiUrl, sandboxUrl: e2b.emulator.sandboxUrl }).init().catch((e: unknown) => e);
       expect(AuthenticationFailedError.isInstance(error)).toBe(true);
-      expect(emulator.requests.length).toBe(mark);
+      expect(e2b.emulator.requests.length).toBe(mark);
     } finally {
       if (previous !== undefined) process.env.E2B_API_KEY = previous;
     }
@@ -222,10 +199,10 @@ describe('errors', () => {
 
   it('reads the key from E2B_API_KEY', async () => {
     const previous = process.env.E2B_API_KEY;
-    process.env.E2B_API_KEY = emulator.apiKey;
+    process.env.E2B_API_KEY = e2b.emulator.apiKey;
     try {
-      const sandbox = new E2BSandbox({ kind: 'e2b', apiUrl: emulator.apiUrl, sandboxUrl: emulator.sandboxUrl });
-      live.push(sandbox);
+      const sandbox = new E2BSandbox({ kind: 'e2b', apiUrl: e2b.emulator.apiUrl, sandboxUrl: e2b.emulator.sandboxUrl });
+      e2b.track(sandbox);
       await sandbox.init();
       expect(sandbox.getSandboxId()).toMatch(/^i/);
     } finally {
@@ -239,12 +216,12 @@ describe('errors', () => {
     expect(ImagePullFailedError.isInstance(template)).toBe(true);
     expect((template as ImagePullFailedError).hint).toMatch(/'nope'/);
 
-    emulator.injectFault({ plane: 'api', match: /^POST \/v2\/sandboxes$/, status: 429, body: { code: 429, message: 'concurrency limit' } });
+    e2b.emulator.injectFault({ plane: 'api', match: /^POST \/v2\/sandboxes$/, status: 429, body: { code: 429, message: 'concurrency limit' } });
     const limited = await new E2BSandbox(config()).init().catch((e: unknown) => e);
     expect(RateLimitedError.isInstance(limited)).toBe(true);
     expect((limited as RateLimitedError).retryable).toBe(true);
 
-    emulator.injectFault({ plane: 'api', match: /^POST \/v2\/sandboxes$/, status: 503, body: { code: 503, message: 'no capacity' } });
+    e2b.emulator.injectFault({ plane: 'api', match: /^POST \/v2\/sandboxes$/, status: 503, body: { code: 503, message: 'no capacity' } });
     const busy = await new E2BSandbox(config()).init().catch((e: unknown) => e);
     expect(BackendError.isInstance(busy)).toBe(true);
     expect(busy).toMatchObject({ retryable: true, status: 503 });
@@ -261,7 +238,7 @@ describe('errors', () => {
 
   it('raises SandboxNotFoundError (not a fake exit code) once the sandbox is gone', async () => {
     const sandbox = await started();
-    await emulator.killSandbox(sandbox.getSandboxId());
+    await e2b.emulator.killSandbox(sandbox.getSandboxId());
     const exec = await sandbox.exec('true').catch((e: unknown) => e);
     expect(SandboxNotFoundError.isInstance(exec)).toBe(true);
     const read = await sandbox.fs.read('x').catch((e: unknown) => e);
@@ -289,16 +266,16 @@ describe('errors', () => {
 
 describe('debug mode', () => {
   it('works against a single envd with no control plane and no key', async () => {
-    await emulator.startSandbox({ sandboxId: 'debug_sandbox_id' });
-    const apiCalls = emulator.requests.filter((r) => r.plane === 'api').length;
-    const sandbox = new E2BSandbox({ kind: 'e2b', debug: true, sandboxUrl: emulator.sandboxUrl });
+    await e2b.emulator.startSandbox({ sandboxId: 'debug_sandbox_id' });
+    const apiCalls = e2b.emulator.requests.filter((r) => r.plane === 'api').length;
+    const sandbox = new E2BSandbox({ kind: 'e2b', debug: true, sandboxUrl: e2b.emulator.sandboxUrl });
     await sandbox.init();
     expect(sandbox.getSandboxId()).toBe('debug_sandbox_id');
     expect((await sandbox.exec('echo debug')).stdout).toBe('debug\n');
     await sandbox.dispose();
-    expect(emulator.requests.filter((r) => r.plane === 'api').length).toBe(apiCalls);
-    expect(emulator.sandboxes().some((s) => s.sandboxId === 'debug_sandbox_id')).toBe(true);
-    await emulator.killSandbox('debug_sandbox_id');
+    expect(e2b.emulator.requests.filter((r) => r.plane === 'api').length).toBe(apiCalls);
+    expect(e2b.emulator.sandboxes().some((s) => s.sandboxId === 'debug_sandbox_id')).toBe(true);
+    await e2b.emulator.killSandbox('debug_sandbox_id');
   });
 });
 
@@ -306,7 +283,7 @@ describe('streamed files and shell sessions', () => {
   it('writeStream is one streamed multipart POST /files to the upload URL; readStream one GET /files', async () => {
     const sandbox = await started();
     const chunks = [new Uint8Array([1, 2, 3]), new Uint8Array(64 * 1024).fill(9)];
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     expect(await sandbox.fs.writeStream('/tmp/streamed.bin', chunks)).toEqual({ bytes: 3 + 64 * 1024 });
     const uploads = requestsSince(mark, (r) => r.method === 'POST' && r.path === '/files');
     expect(uploads).toHaveLength(1);
@@ -317,7 +294,7 @@ describe('streamed files and shell sessions', () => {
     // sent alone left the file unopened and every write polled Stat for the full 5 s).
     const polls = requestsSince(mark, (r) => r.path === '/filesystem.Filesystem/Stat').length;
     expect(polls, 'Stat requests of one streamed write').toBeLessThan(20);
-    const readMark = emulator.requests.length;
+    const readMark = e2b.emulator.requests.length;
     const reader = (await sandbox.fs.readStream('/tmp/streamed.bin')).getReader();
     let bytes = 0;
     for (let r = await reader.read(); !r.done; r = await reader.read()) bytes += r.value.byteLength;

@@ -6,30 +6,20 @@
 import { InvalidArgumentError, SandboxError, UnsupportedCapabilityError } from '@kode/core';
 import { Sandbox as E2BClient } from 'e2b';
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2BSandbox, type E2BSandboxConfig } from '../src/index';
-import { startE2BEmulator, type E2BEmulator, type RecordedRequest } from '@kode/e2b-emulator';
+import { describe, expect, it } from 'vitest';
+import { useE2BEmulator } from './support/emulator-harness';
+import { E2BSandbox } from '../src/index';
+import type { RecordedRequest } from '@kode/e2b-emulator';
 
-let emulator: E2BEmulator;
-const live: E2BSandbox[] = [];
-
-function config(extra: Partial<E2BSandboxConfig> = {}): E2BSandboxConfig {
-  return { kind: 'e2b', apiKey: emulator.apiKey, apiUrl: emulator.apiUrl, sandboxUrl: emulator.sandboxUrl, ...extra };
-}
-
-async function started(extra: Partial<E2BSandboxConfig> = {}): Promise<E2BSandbox> {
-  const sandbox = new E2BSandbox(config(extra));
-  live.push(sandbox);
-  await sandbox.init();
-  return sandbox;
-}
+const e2b = useE2BEmulator();
+const { config, started } = e2b;
 
 function apiCallsSince(mark: number): RecordedRequest[] {
-  return emulator.requests.slice(mark).filter((r) => r.plane === 'api');
+  return e2b.requestsSince(mark, (r) => r.plane === 'api');
 }
 
 async function stateOf(sandboxId: string): Promise<string> {
-  const api = { apiKey: emulator.apiKey, apiUrl: emulator.apiUrl };
+  const api = { apiKey: e2b.emulator.apiKey, apiUrl: e2b.emulator.apiUrl };
   return (await E2BClient.getInfo(sandboxId, api)).state;
 }
 
@@ -55,33 +45,25 @@ async function startServer(sandbox: E2BSandbox): Promise<number> {
   return port;
 }
 
-beforeAll(async () => {
-  emulator = await startE2BEmulator();
-});
-afterAll(async () => {
-  await Promise.all(live.map((s) => s.dispose().catch(() => undefined)));
-  await emulator?.close();
-});
-
 describe('endpoints.get', () => {
   it('with sandboxUrl: that URL plus E2b-Sandbox-Id / E2b-Sandbox-Port, and fetch reaches the server', async () => {
     const sandbox = await started();
     const port = await startServer(sandbox);
     const endpoint = await sandbox.endpoints.get(port);
-    expect(endpoint).toEqual({ url: emulator.sandboxUrl, headers: { 'E2b-Sandbox-Id': sandbox.getSandboxId(), 'E2b-Sandbox-Port': String(port) } });
+    expect(endpoint).toEqual({ url: e2b.emulator.sandboxUrl, headers: { 'E2b-Sandbox-Id': sandbox.getSandboxId(), 'E2b-Sandbox-Port': String(port) } });
     const response = await fetch(`${endpoint.url}/a/b?c=1`, { headers: endpoint.headers });
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('hello /a/b?c=1 no-token');
     // No control-plane or envd request: the endpoint is computed.
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     await sandbox.endpoints.get(port);
-    expect(emulator.requests.length).toBe(mark);
+    expect(e2b.emulator.requests.length).toBe(mark);
   });
 
   it('a port no process of the sandbox listens on answers 502 "port is not open" as E2B does', async () => {
     const sandbox = await started();
     // The control plane's port is open on the host, but not in the sandbox: refused all the same.
-    const hostPort = Number(new URL(emulator.apiUrl).port);
+    const hostPort = Number(new URL(e2b.emulator.apiUrl).port);
     const endpoint = await sandbox.endpoints.get(hostPort);
     const response = await fetch(endpoint.url, { headers: endpoint.headers });
     expect(response.status).toBe(502);
@@ -89,7 +71,7 @@ describe('endpoints.get', () => {
   });
 
   it('a sandbox with a traffic access token: the header carries it, without it E2B answers 403; never printed', async () => {
-    const raw = await emulator.startSandbox({ allowPublicTraffic: false });
+    const raw = await e2b.emulator.startSandbox({ allowPublicTraffic: false });
     const token = raw.trafficAccessToken!;
     expect(token).toMatch(/^[0-9a-f]{32}$/);
     const sandbox = await started({ sandboxId: raw.sandboxId });
@@ -111,7 +93,7 @@ describe('pause and resume', () => {
   it('pause is POST /sandboxes/{id}/pause; resume is connect with the lifetime in seconds; the state follows', async () => {
     const sandbox = await started({ timeoutMs: 120_000 });
     const id = sandbox.getSandboxId();
-    let mark = emulator.requests.length;
+    let mark = e2b.emulator.requests.length;
     await sandbox.pause();
     await sandbox.pause();
     expect(apiCallsSince(mark).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`POST /sandboxes/${id}/pause 204`]);
@@ -119,7 +101,7 @@ describe('pause and resume', () => {
     const refused = await sandbox.exec('true').catch((e: unknown) => e);
     expect(InvalidArgumentError.isInstance(refused)).toBe(true);
     expect((refused as SandboxError).hint).toMatch(/resume\(\)/);
-    mark = emulator.requests.length;
+    mark = e2b.emulator.requests.length;
     await sandbox.resume();
     await sandbox.resume();
     expect(apiCallsSince(mark).map((r) => [`${r.method} ${r.path} ${r.status}`, r.body])).toEqual([[`POST /v2/sandboxes/${id}/connect 201`, { timeout: 120 }]]);
@@ -147,7 +129,7 @@ describe('pause and resume', () => {
     await first.pause();
     await first.dispose();
     expect(await stateOf(id)).toBe('paused');
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     const restored = await started({ sandboxId: id, timeoutMs: 90_000 });
     expect(apiCallsSince(mark).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`POST /v2/sandboxes/${id}/connect 201`]);
     expect(await stateOf(id)).toBe('running');
@@ -160,14 +142,14 @@ describe('pause and resume', () => {
     const sandbox = await started({ lifecycle: { disposeAction: 'close' } });
     const id = sandbox.getSandboxId();
     await sandbox.fs.write('note.txt', 'x');
-    expect(await E2BClient.pause(id, { apiKey: emulator.apiKey, apiUrl: emulator.apiUrl } as Parameters<typeof E2BClient.pause>[1])).toBe(true);
-    const mark = emulator.requests.length;
+    expect(await E2BClient.pause(id, { apiKey: e2b.emulator.apiKey, apiUrl: e2b.emulator.apiUrl } as Parameters<typeof E2BClient.pause>[1])).toBe(true);
+    const mark = e2b.emulator.requests.length;
     const read = await sandbox.fs.read('note.txt').catch((e: unknown) => e);
     expect(InvalidArgumentError.isInstance(read), String(read)).toBe(true);
     expect((read as SandboxError).message).toMatch(/is paused/);
     expect((read as SandboxError).hint).toMatch(/sandboxId/);
     // One envd attempt, one control-plane look-up: not retried.
-    expect(emulator.requests.slice(mark).map((r) => `${r.plane} ${r.status}`)).toEqual(['envd 502', 'api 200']);
+    expect(e2b.emulator.requests.slice(mark).map((r) => `${r.plane} ${r.status}`)).toEqual(['envd 502', 'api 200']);
     const exec = await sandbox.exec('true').catch((e: unknown) => e);
     expect(SandboxError.isInstance(exec), String(exec)).toBe(true);
     // exec is never retried and maps the proxy's answer alone: the hint names the paused case.
@@ -180,24 +162,24 @@ describe('pause and resume', () => {
     const sandbox = await started();
     const id = sandbox.getSandboxId();
     await sandbox.pause();
-    const mark = emulator.requests.length;
+    const mark = e2b.emulator.requests.length;
     await sandbox.dispose();
     expect(apiCallsSince(mark).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`DELETE /sandboxes/${id} 204`]);
-    expect(emulator.sandboxes().some((s) => s.sandboxId === id)).toBe(false);
+    expect(e2b.emulator.sandboxes().some((s) => s.sandboxId === id)).toBe(false);
   });
 
   it('in debug mode (no control plane) lifecycle.pause is absent: pause() raises UnsupportedCapabilityError', async () => {
-    await emulator.startSandbox({ sandboxId: 'debug_sandbox_id' });
-    const sandbox = new E2BSandbox({ kind: 'e2b', debug: true, sandboxUrl: emulator.sandboxUrl });
+    await e2b.emulator.startSandbox({ sandboxId: 'debug_sandbox_id' });
+    const sandbox = new E2BSandbox({ kind: 'e2b', debug: true, sandboxUrl: e2b.emulator.sandboxUrl });
     expect(sandbox.capabilities.lifecycle.pause).toBe(false);
     expect(sandbox.capabilities.endpoints).toBe(true);
     expect(new E2BSandbox(config()).capabilities.lifecycle.pause).toBe(true);
     await sandbox.init();
     try {
-      const mark = emulator.requests.length;
+      const mark = e2b.emulator.requests.length;
       const error = await sandbox.pause().catch((e: unknown) => e);
       expect(UnsupportedCapabilityError.isInstance(error)).toBe(true);
-      expect(emulator.requests.length).toBe(mark);
+      expect(e2b.emulator.requests.length).toBe(mark);
       expect((await sandbox.exec('echo still-running')).stdout).toBe('still-running\n');
       // Endpoints work in debug mode too: sandboxUrl with the routing headers.
       const port = await startServer(sandbox);
@@ -206,7 +188,7 @@ describe('pause and resume', () => {
       expect(await (await fetch(`${endpoint.url}/dbg`, { headers: endpoint.headers })).text()).toBe('hello /dbg no-token');
     } finally {
       await sandbox.dispose();
-      await emulator.killSandbox('debug_sandbox_id');
+      await e2b.emulator.killSandbox('debug_sandbox_id');
     }
   });
 });
